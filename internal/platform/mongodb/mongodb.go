@@ -1,0 +1,230 @@
+// Package mongodb opens the document store: a MongoDB server named by URI,
+// or, with no URI, FerretDB v1 running in this process on SQLite files under
+// the data directory. Both are reached through the same mongo-driver client,
+// so every other package has one code path.
+package mongodb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/FerretDB/FerretDB/ferretdb"
+	"go.mongodb.org/mongo-driver/mongo"
+	"go.mongodb.org/mongo-driver/mongo/options"
+	"go.mongodb.org/mongo-driver/mongo/readpref"
+)
+
+// Backend names what serves the store, for logs and /readyz.
+type Backend string
+
+// The backends.
+const (
+	BackendMongoDB          Backend = "mongodb"
+	BackendEmbeddedSQLite   Backend = "embedded-ferretdb-sqlite"
+	BackendEmbeddedPostgres Backend = "embedded-ferretdb-postgresql"
+)
+
+// Options say which store to open.
+type Options struct {
+	// URI of a MongoDB server; empty runs the embedded FerretDB.
+	URI string
+	// Database name.
+	Database string
+	// DataDir holds the embedded store's files and its lock file.
+	DataDir string
+	// ConnectTimeout bounds connecting and the first ping.
+	ConnectTimeout time.Duration
+	Logger         *slog.Logger
+}
+
+// Store is an open store. Close releases the client, stops the embedded
+// server and drops the lock, in that order.
+type Store struct {
+	Client  *mongo.Client
+	DB      *mongo.Database
+	Backend Backend
+
+	stopEmbedded func()
+	unlock       func()
+}
+
+// ErrLocked is returned when another process holds the data directory.
+var ErrLocked = errors.New("locked by another process")
+
+// Open connects to the store described by opts.
+func Open(ctx context.Context, opts Options) (*Store, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.ConnectTimeout <= 0 {
+		opts.ConnectTimeout = 20 * time.Second
+	}
+	s := &Store{Backend: BackendMongoDB}
+	uri := opts.URI
+	if uri == "" {
+		unlock, err := LockDir(opts.DataDir)
+		if err != nil {
+			return nil, err
+		}
+		s.unlock = unlock
+		dbDir := filepath.Join(opts.DataDir, "db")
+		if err := os.MkdirAll(dbDir, 0o750); err != nil {
+			s.Close(context.Background())
+			return nil, fmt.Errorf("create store directory: %w", err)
+		}
+		emb, err := StartEmbedded(ctx, EmbeddedOptions{
+			Handler:   "sqlite",
+			SQLiteDir: dbDir,
+			Listen:    "127.0.0.1:0",
+			Logger:    opts.Logger,
+		})
+		if err != nil {
+			s.Close(context.Background())
+			return nil, err
+		}
+		s.stopEmbedded = emb.Stop
+		s.Backend = BackendEmbeddedSQLite
+		uri = emb.URI
+	}
+	client, err := Connect(ctx, uri, opts.ConnectTimeout)
+	if err != nil {
+		s.Close(context.Background())
+		return nil, err
+	}
+	s.Client = client
+	s.DB = client.Database(opts.Database)
+	return s, nil
+}
+
+// Connect opens a client and waits for the first ping.
+func Connect(ctx context.Context, uri string, timeout time.Duration) (*mongo.Client, error) {
+	client, err := mongo.Connect(ctx, options.Client().ApplyURI(uri).
+		SetServerSelectionTimeout(timeout).
+		SetConnectTimeout(timeout))
+	if err != nil {
+		return nil, fmt.Errorf("connect to store: %w", err)
+	}
+	pctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	if err := client.Ping(pctx, readpref.Primary()); err != nil {
+		_ = client.Disconnect(context.Background())
+		return nil, fmt.Errorf("ping store: %w", err)
+	}
+	return client, nil
+}
+
+// Ping checks the store answers.
+func (s *Store) Ping(ctx context.Context) error {
+	return s.Client.Ping(ctx, readpref.Primary())
+}
+
+// Close disconnects, stops the embedded server and releases the lock.
+func (s *Store) Close(ctx context.Context) {
+	if s.Client != nil {
+		_ = s.Client.Disconnect(ctx)
+	}
+	if s.stopEmbedded != nil {
+		s.stopEmbedded()
+	}
+	if s.unlock != nil {
+		s.unlock()
+	}
+}
+
+// LockDir takes an exclusive advisory lock on dir/wufei.lock, creating dir
+// when needed. The lock dies with the process, so a crash never leaves a
+// stale lock behind.
+func LockDir(dir string) (unlock func(), err error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("create data directory %s: %w", dir, err)
+	}
+	path := filepath.Join(dir, "wufei.lock")
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o640)
+	if err != nil {
+		return nil, fmt.Errorf("open lock file %s: %w", path, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		_ = f.Close()
+		abs, _ := filepath.Abs(dir)
+		return nil, fmt.Errorf("data directory %s is %w (is another wufei running on it?)", abs, ErrLocked)
+	}
+	_ = f.Truncate(0)
+	_, _ = fmt.Fprintf(f, "%d\n", os.Getpid())
+	return func() {
+		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		_ = f.Close()
+	}, nil
+}
+
+// EmbeddedOptions configure an in-process FerretDB.
+type EmbeddedOptions struct {
+	// Handler is "sqlite" or "postgresql".
+	Handler string
+	// SQLiteDir is the directory of the SQLite files (sqlite handler).
+	SQLiteDir string
+	// PostgreSQLURL is the database (postgresql handler).
+	PostgreSQLURL string
+	// Listen is the TCP address; use a loopback address.
+	Listen string
+	Logger *slog.Logger
+}
+
+// Embedded is a running in-process FerretDB.
+type Embedded struct {
+	// URI connects a mongo-driver client to it.
+	URI string
+	// Stop shuts it down and waits until it has.
+	Stop func()
+}
+
+// StartEmbedded runs FerretDB in this process until Stop is called.
+func StartEmbedded(ctx context.Context, o EmbeddedOptions) (*Embedded, error) {
+	cfg := &ferretdb.Config{
+		Listener: ferretdb.ListenerConfig{TCP: o.Listen},
+		Handler:  o.Handler,
+		// FerretDB logs every connection at info; keep only its warnings.
+		Logger: slog.New(quietHandler{o.Logger.Handler()}),
+	}
+	switch o.Handler {
+	case "sqlite":
+		abs, err := filepath.Abs(o.SQLiteDir)
+		if err != nil {
+			return nil, err
+		}
+		cfg.SQLiteURL = "file:" + abs + "/"
+	case "postgresql":
+		cfg.PostgreSQLURL = o.PostgreSQLURL
+	default:
+		return nil, fmt.Errorf("embedded store: unknown handler %q", o.Handler)
+	}
+	f, err := ferretdb.New(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("start embedded store: %w", err)
+	}
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = f.Run(runCtx)
+	}()
+	// MongoDBURI blocks until the listener is bound.
+	uri := f.MongoDBURI()
+	return &Embedded{URI: uri, Stop: func() { cancel(); <-done }}, nil
+}
+
+// quietHandler drops FerretDB's records below warning level.
+type quietHandler struct{ slog.Handler }
+
+func (q quietHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= slog.LevelWarn && q.Handler.Enabled(ctx, l)
+}
+func (q quietHandler) WithAttrs(a []slog.Attr) slog.Handler {
+	return quietHandler{q.Handler.WithAttrs(a)}
+}
+func (q quietHandler) WithGroup(n string) slog.Handler { return quietHandler{q.Handler.WithGroup(n)} }
