@@ -188,7 +188,7 @@ func StartEmbedded(ctx context.Context, o EmbeddedOptions) (*Embedded, error) {
 	cfg := &ferretdb.Config{
 		Listener: ferretdb.ListenerConfig{TCP: o.Listen},
 		Handler:  o.Handler,
-		// FerretDB logs every connection at info; keep only its warnings.
+		// FerretDB logs every connection at info and protocol dumps at warn; keep only its errors.
 		Logger: slog.New(quietHandler{o.Logger.Handler()}),
 	}
 	switch o.Handler {
@@ -218,11 +218,11 @@ func StartEmbedded(ctx context.Context, o EmbeddedOptions) (*Embedded, error) {
 	return &Embedded{URI: uri, Stop: func() { cancel(); <-done }}, nil
 }
 
-// quietHandler drops FerretDB's records below warning level.
+// quietHandler drops FerretDB's records below error level.
 type quietHandler struct{ slog.Handler }
 
 func (q quietHandler) Enabled(ctx context.Context, l slog.Level) bool {
-	return l >= slog.LevelWarn && q.Handler.Enabled(ctx, l)
+	return l >= slog.LevelError && q.Handler.Enabled(ctx, l)
 }
 func (q quietHandler) WithAttrs(a []slog.Attr) slog.Handler {
 	return quietHandler{q.Handler.WithAttrs(a)}

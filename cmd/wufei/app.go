@@ -1,0 +1,174 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/ordos-wufei/wufei/internal/account"
+	"github.com/ordos-wufei/wufei/internal/audit"
+	"github.com/ordos-wufei/wufei/internal/config"
+	"github.com/ordos-wufei/wufei/internal/geo"
+	"github.com/ordos-wufei/wufei/internal/platform/errs"
+	"github.com/ordos-wufei/wufei/internal/platform/mongodb"
+	"github.com/ordos-wufei/wufei/internal/platform/redisx"
+	"github.com/ordos-wufei/wufei/internal/platform/wechat"
+	"github.com/ordos-wufei/wufei/internal/registry/registrydata"
+	"github.com/ordos-wufei/wufei/internal/schema"
+)
+
+// app is everything a subcommand may need, opened in dependency order and
+// closed in reverse.
+type app struct {
+	cfg      config.Config
+	log      *slog.Logger
+	store    *mongodb.Store
+	redis    *redisx.Client
+	wechat   *wechat.Client
+	audit    *audit.Log
+	accounts *account.Service
+}
+
+// commonFlags registers the flags every store-opening command takes.
+type commonFlags struct {
+	configPath string
+	dataDir    string
+}
+
+func (f *commonFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.configPath, "config", "", "configuration file (default: built-in configs/wufei.yaml)")
+	fs.StringVar(&f.dataDir, "data-dir", "", "data directory (default ./data)")
+}
+
+func loadConfig(f commonFlags, getenv env) (config.Config, error) {
+	path := f.configPath
+	if path == "" {
+		path, _ = getenv("WUFEI_CONFIG")
+	}
+	lookup := func(k string) (string, bool) {
+		if k == "WUFEI_DATA_DIR" && f.dataDir != "" {
+			return f.dataDir, true
+		}
+		return getenv(k)
+	}
+	return config.Load(path, lookup)
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.Log.Level))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.Log.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// open connects the stores and builds the services. migrate says whether to
+// apply pending schema steps first.
+func open(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool) (_ *app, err error) {
+	a := &app{cfg: cfg, log: log}
+	defer func() {
+		if err != nil {
+			a.close(context.Background())
+		}
+	}()
+	a.store, err = mongodb.Open(ctx, mongodb.Options{URI: cfg.MongoDB.URI, Database: cfg.MongoDB.Database,
+		DataDir: cfg.DataDir, ConnectTimeout: cfg.MongoDB.ConnectTimeout, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	log.Info("store ready", "backend", a.store.Backend, "database", cfg.MongoDB.Database)
+	if migrate {
+		n, err := mongodb.Migrate(ctx, a.store.DB, schema.Steps, log)
+		if err != nil {
+			return nil, err
+		}
+		log.Info("schema up to date", "steps_applied", n, "steps_total", len(schema.Steps))
+	}
+	a.redis, err = redisx.Open(ctx, redisx.Options{URL: cfg.Redis.URL, MasterName: cfg.Redis.MasterName, Prefix: cfg.Redis.KeyPrefix, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	if a.redis.Embedded {
+		log.Info("redis ready", "backend", "embedded-miniredis")
+	} else {
+		log.Info("redis ready", "backend", "redis")
+	}
+	a.wechat, err = wechat.New(wechat.Config{AppID: cfg.WeChat.AppID, AppSecret: cfg.WeChat.AppSecret,
+		UseStableToken: cfg.WeChat.UseStableToken, HTTPTimeout: cfg.WeChat.HTTPTimeout, KeyPrefix: cfg.Redis.KeyPrefix + "wechat:"}, a.redis, log)
+	if err != nil {
+		return nil, err
+	}
+	a.audit = audit.New(a.store.DB, log)
+	a.accounts, err = account.NewService(ctx, a.store.DB, a.redis, a.audit, accountOptions(cfg, log, a.wechat))
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+func accountOptions(cfg config.Config, log *slog.Logger, wc *wechat.Client) account.Options {
+	depts := map[string]bool{}
+	if inds, tasks, err := registrydata.Load(); err == nil {
+		for _, d := range registrydata.DepartmentNames(inds, tasks) {
+			depts[d] = true
+		}
+	}
+	districts := map[string]bool{}
+	for _, d := range geo.Districts() {
+		districts[d.Adcode] = true
+	}
+	return account.Options{
+		SessionTTL:         cfg.Auth.SessionTTL,
+		MaxFailuresPerUser: cfg.Auth.LoginMaxFailuresPerUser,
+		MaxFailuresPerIP:   cfg.Auth.LoginMaxFailuresPerIP,
+		LoginWindow:        cfg.Auth.LoginWindow,
+		Argon2: account.Argon2Params{MemoryKiB: uint32(cfg.Auth.Argon2MemoryKiB),
+			Iterations: uint32(cfg.Auth.Argon2Iterations), Parallelism: uint8(cfg.Auth.Argon2Parallelism)},
+		IdentitySalt:    cfg.Auth.IdentitySalt,
+		ValidDepartment: func(s string) bool { return depts[s] },
+		ValidDistrict:   func(s string) bool { return districts[s] },
+		WeChat: func(ctx context.Context, code string) (string, string, error) {
+			s, err := wc.Code2Session(ctx, code)
+			return s.OpenID, s.UnionID, err
+		},
+		Logger: log,
+	}
+}
+
+func (a *app) close(ctx context.Context) {
+	if a.redis != nil {
+		_ = a.redis.Close()
+	}
+	if a.store != nil {
+		a.store.Close(ctx)
+	}
+}
+
+// describeLockError turns the store's lock error into the operator's words.
+func describeLockError(err error) error {
+	if errors.Is(err, mongodb.ErrLocked) {
+		return fmt.Errorf("%w; stop the other process or use another --data-dir", err)
+	}
+	return err
+}
+
+// describe prints field errors readably on the command line.
+func describe(err error) error {
+	if e, ok := errs.As(err); ok && len(e.Fields) > 0 {
+		var parts []string
+		for _, f := range e.Fields {
+			parts = append(parts, f.Field+": "+f.Message)
+		}
+		return fmt.Errorf("%s (%s)", e.Message, strings.Join(parts, "; "))
+	}
+	if e, ok := errs.As(err); ok {
+		return errors.New(e.Message)
+	}
+	return err
+}

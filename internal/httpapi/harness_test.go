@@ -1,0 +1,226 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/ordos-wufei/wufei/internal/account"
+	"github.com/ordos-wufei/wufei/internal/audit"
+	"github.com/ordos-wufei/wufei/internal/config"
+	"github.com/ordos-wufei/wufei/internal/httpapi"
+	"github.com/ordos-wufei/wufei/internal/platform/mongodb"
+	"github.com/ordos-wufei/wufei/internal/platform/redisx"
+	"github.com/ordos-wufei/wufei/internal/platform/testenv"
+	"github.com/ordos-wufei/wufei/internal/schema"
+)
+
+func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
+
+// env is one test's service: the real Fiber app over a fresh database and
+// Redis, with one logged-in user per role.
+type env struct {
+	t        *testing.T
+	srv      *httpapi.Server
+	accounts *account.Service
+	audit    *audit.Log
+	rdb      *redisx.Client
+	tokens   map[account.Role]string
+}
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// cheapArgon keeps password hashing fast in tests.
+var cheapArgon = account.Argon2Params{MemoryKiB: 64, Iterations: 1, Parallelism: 1}
+
+func newEnv(t *testing.T, tweak ...func(*config.Config)) *env {
+	t.Helper()
+	ctx := context.Background()
+	cfg := config.Default()
+	for _, f := range tweak {
+		f(&cfg)
+	}
+	db := testenv.DB(t)
+	if _, err := mongodb.Migrate(ctx, db, schema.Steps, quiet); err != nil {
+		t.Fatal(err)
+	}
+	rdb := testenv.Redis(t)
+	al := audit.New(db, quiet)
+	accounts, err := account.NewService(ctx, db, rdb, al, account.Options{
+		SessionTTL: cfg.Auth.SessionTTL, MaxFailuresPerUser: cfg.Auth.LoginMaxFailuresPerUser,
+		MaxFailuresPerIP: cfg.Auth.LoginMaxFailuresPerIP, LoginWindow: cfg.Auth.LoginWindow, Argon2: cheapArgon,
+		ValidDepartment: func(s string) bool { return s == "市生态环境局" || s == "市农牧局" },
+		ValidDistrict:   func(s string) bool { return s == "150602" || s == "150603" },
+		WeChat: func(_ context.Context, code string) (string, string, error) {
+			openid, ok := strings.CutPrefix(code, "dev:")
+			if !ok {
+				return "", "", io.ErrUnexpectedEOF
+			}
+			return openid, "", nil
+		},
+		Logger: quiet,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := &mongodb.Store{Client: db.Client(), DB: db, Backend: mongodb.BackendMongoDB}
+	srv := httpapi.New(httpapi.Deps{Config: cfg, Logger: quiet, Store: store, Redis: rdb, Accounts: accounts, Audit: al, Version: "test"})
+	e := &env{t: t, srv: srv, accounts: accounts, audit: al, rdb: rdb, tokens: map[account.Role]string{}}
+	for _, r := range account.StaffRoles {
+		e.tokens[r] = e.staff(string(r)+"1", r)
+	}
+	e.tokens[account.RoleCitizen] = e.citizen("o_citizen_1")
+	return e
+}
+
+// staff creates a staff user with a scope fitting the role and logs in.
+func (e *env) staff(username string, role account.Role) string {
+	e.t.Helper()
+	pass := "password-" + username
+	in := account.StaffInput{Username: &username, Password: &pass, Role: &role}
+	switch role {
+	case account.RoleDepartment:
+		in.Departments = &[]string{"市生态环境局"}
+	case account.RoleDistrict:
+		in.Districts = &[]string{"150602"}
+	}
+	if _, err := e.accounts.CreateStaff(context.Background(), audit.System, in); err != nil {
+		e.t.Fatal(err)
+	}
+	return e.login(username, pass)
+}
+
+func (e *env) login(username, pass string) string {
+	e.t.Helper()
+	res := e.do("POST", "/api/v1/auth/login", "", map[string]string{"username": username, "password": pass})
+	res.want(200)
+	return res.json()["token"].(string)
+}
+
+func (e *env) citizen(openid string) string {
+	e.t.Helper()
+	res := e.do("POST", "/api/v1/auth/wechat", "", map[string]string{"code": "dev:" + openid})
+	res.want(200)
+	return res.json()["token"].(string)
+}
+
+type response struct {
+	t      *testing.T
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// do sends a request through the Fiber app. body may be nil, a []byte or
+// string (sent as is, JSON content type), or any value (JSON-encoded).
+func (e *env) do(method, path, token string, body any, headers ...string) response {
+	e.t.Helper()
+	var r io.Reader
+	switch b := body.(type) {
+	case nil:
+	case []byte:
+		r = bytes.NewReader(b)
+	case string:
+		r = strings.NewReader(b)
+	default:
+		data, err := json.Marshal(b)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		r = bytes.NewReader(data)
+	}
+	req := httptest.NewRequest(method, path, r)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	res, err := e.srv.App.Test(req, -1)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	data, _ := io.ReadAll(res.Body)
+	return response{t: e.t, Status: res.StatusCode, Header: res.Header, Body: data}
+}
+
+func (r response) want(status int) response {
+	r.t.Helper()
+	if r.Status != status {
+		r.t.Fatalf("status %d, want %d; body: %s", r.Status, status, r.Body)
+	}
+	return r
+}
+
+// wantError checks status and error code, and that the message is Chinese.
+func (r response) wantError(status int, code string) response {
+	r.t.Helper()
+	r.want(status)
+	var b struct {
+		Error struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	if err := json.Unmarshal(r.Body, &b); err != nil {
+		r.t.Fatalf("error body is not JSON: %s", r.Body)
+	}
+	if b.Error.Code != code {
+		r.t.Fatalf("error code %q, want %q; body: %s", b.Error.Code, code, r.Body)
+	}
+	if !containsHan(b.Error.Message) {
+		r.t.Fatalf("error message %q is not Chinese", b.Error.Message)
+	}
+	return r
+}
+
+func containsHan(s string) bool {
+	for _, c := range s {
+		if c >= 0x4e00 && c <= 0x9fff {
+			return true
+		}
+	}
+	return false
+}
+
+func (r response) json() map[string]any {
+	r.t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.Body, &m); err != nil {
+		r.t.Fatalf("body is not a JSON object: %s", r.Body)
+	}
+	return m
+}
+
+func (r response) decode(v any) {
+	r.t.Helper()
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		r.t.Fatalf("decode: %v; body: %s", err, r.Body)
+	}
+}
+
+// fields returns the field errors of an error body as field→code.
+func (r response) fields() map[string]string {
+	var b struct {
+		Error struct {
+			Fields []struct{ Field, Code string } `json:"fields"`
+		} `json:"error"`
+	}
+	_ = json.Unmarshal(r.Body, &b)
+	out := map[string]string{}
+	for _, f := range b.Error.Fields {
+		out[f.Field] = f.Code
+	}
+	return out
+}

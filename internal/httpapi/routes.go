@@ -1,0 +1,42 @@
+package httpapi
+
+import (
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/ordos-wufei/wufei/internal/account"
+)
+
+// Short role names for the table.
+const (
+	admin      = account.RoleAdmin
+	department = account.RoleDepartment
+	district   = account.RoleDistrict
+	evaluator  = account.RoleEvaluator
+	citizen    = account.RoleCitizen
+)
+
+// table is the one route table: every route with its role rule and limit.
+// A route missing here does not exist; a route here missing from
+// api/openapi.yaml fails TestSpecMatchesRouter.
+func (s *Server) table() []Route {
+	get, post, patch := fiber.MethodGet, fiber.MethodPost, fiber.MethodPatch
+	return []Route{
+		// Operations.
+		{Method: get, Path: "/livez", Rule: Public, Handler: s.handleLivez},
+		{Method: get, Path: "/readyz", Rule: Public, Handler: s.handleReadyz},
+		{Method: get, Path: "/metrics", Rule: Public, Handler: s.handleMetrics},
+		{Method: get, Path: "/api/openapi.yaml", Rule: Public, Handler: s.handleSpec},
+
+		// Accounts.
+		{Method: post, Path: "/api/v1/auth/wechat", Rule: Public, Limit: &Limit{N: 30, Window: time.Minute, Per: PerIP}, Handler: s.handleWeChatLogin},
+		{Method: post, Path: "/api/v1/auth/login", Rule: Public, Handler: s.handleLogin},
+		{Method: post, Path: "/api/v1/auth/logout", Rule: LoggedIn, Handler: s.handleLogout},
+		{Method: get, Path: "/api/v1/me", Rule: LoggedIn, Handler: s.handleMe},
+		{Method: get, Path: "/api/v1/admin/users", Rule: Roles(admin), Handler: s.handleListUsers},
+		{Method: post, Path: "/api/v1/admin/users", Rule: Roles(admin), Handler: s.handleCreateUser},
+		{Method: patch, Path: "/api/v1/admin/users/:id", Rule: Roles(admin), Handler: s.handleUpdateUser},
+		{Method: get, Path: "/api/v1/admin/audit", Rule: Roles(admin), Handler: s.handleAudit},
+	}
+}

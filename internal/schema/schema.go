@@ -1,0 +1,29 @@
+// Package schema lists the store's schema steps: an ordered, append-only
+// list. Add new steps at the end; never edit or remove a released one.
+package schema
+
+import (
+	"context"
+
+	"go.mongodb.org/mongo-driver/mongo"
+
+	"github.com/ordos-wufei/wufei/internal/account"
+	"github.com/ordos-wufei/wufei/internal/audit"
+	"github.com/ordos-wufei/wufei/internal/platform/mongodb"
+)
+
+// Steps is the list applied by `wufei serve` at start and `wufei migrate`.
+var Steps = []mongodb.Step{
+	{ID: 1, Name: "users and audit indexes", Up: indexes(account.Indexes, audit.Indexes)},
+}
+
+func indexes(groups ...[]mongodb.Index) func(context.Context, *mongo.Database) error {
+	return func(ctx context.Context, db *mongo.Database) error {
+		for _, g := range groups {
+			if err := mongodb.EnsureIndexes(ctx, db, g...); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
