@@ -17,6 +17,7 @@ import (
 	"github.com/ordos-wufei/wufei/internal/platform/mongodb"
 	"github.com/ordos-wufei/wufei/internal/platform/redisx"
 	"github.com/ordos-wufei/wufei/internal/platform/wechat"
+	"github.com/ordos-wufei/wufei/internal/registry"
 	"github.com/ordos-wufei/wufei/internal/registry/registrydata"
 	"github.com/ordos-wufei/wufei/internal/schema"
 )
@@ -31,6 +32,7 @@ type app struct {
 	wechat   *wechat.Client
 	audit    *audit.Log
 	accounts *account.Service
+	registry *registry.Service
 }
 
 // commonFlags registers the flags every store-opening command takes.
@@ -107,6 +109,13 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool
 	a.audit = audit.New(a.store.DB, log)
 	a.accounts, err = account.NewService(ctx, a.store.DB, a.redis, a.audit, accountOptions(cfg, log, a.wechat))
 	if err != nil {
+		return nil, err
+	}
+	a.registry, err = registry.NewService(a.store.DB, a.audit, log)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.registry.Load(ctx); err != nil {
 		return nil, err
 	}
 	return a, nil

@@ -22,6 +22,7 @@ import (
 
 	"github.com/ordos-wufei/wufei/internal/audit"
 	"github.com/ordos-wufei/wufei/internal/platform/errs"
+	"github.com/ordos-wufei/wufei/internal/platform/mongodb"
 	"github.com/ordos-wufei/wufei/internal/platform/ratelimit"
 	"github.com/ordos-wufei/wufei/internal/platform/redisx"
 )
@@ -54,6 +55,7 @@ type Service struct {
 	audit   *audit.Log
 	opt     Options
 	salt    []byte
+	locks   *mongodb.Locker
 	// dummyHash is verified against when the username is unknown, so an
 	// unknown name costs the same time as a wrong password.
 	dummyHash string
@@ -71,7 +73,7 @@ func NewService(ctx context.Context, db *mongo.Database, rdb *redisx.Client, al 
 	if opt.ValidDistrict == nil {
 		opt.ValidDistrict = func(string) bool { return false }
 	}
-	s := &Service{st: newStore(db), rdb: rdb, limiter: ratelimit.New(rdb), audit: al, opt: opt, now: time.Now}
+	s := &Service{st: newStore(db), rdb: rdb, limiter: ratelimit.New(rdb), audit: al, opt: opt, now: time.Now, locks: mongodb.NewLocker()}
 	salt := opt.IdentitySalt
 	if salt == "" {
 		var err error
@@ -129,6 +131,7 @@ func (s *Service) LoginWeChat(ctx context.Context, code string) (Session, User, 
 		return Session{}, User{}, ErrDisabled
 	}
 	if unionid != "" && d.UnionID != unionid {
+		defer s.locks.Lock("user:" + d.ID)()
 		prev := d.UpdatedAt
 		d.UnionID, d.UpdatedAt = unionid, s.now().UTC()
 		if err := s.st.replace(ctx, d, prev); err != nil {
@@ -401,6 +404,7 @@ func (s *Service) CreateStaff(ctx context.Context, by audit.Actor, in StaffInput
 // UpdateStaff edits a staff user. A change of password, role, scope or the
 // disabled flag ends all the user's sessions.
 func (s *Service) UpdateStaff(ctx context.Context, by audit.Actor, id string, in StaffInput) (User, error) {
+	defer s.locks.Lock("user:" + id)()
 	d, err := s.st.byID(ctx, id)
 	if err != nil {
 		return User{}, err

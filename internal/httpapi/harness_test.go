@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"go.mongodb.org/mongo-driver/mongo"
 	"io"
 	"log/slog"
 	"net/http"
@@ -19,6 +20,7 @@ import (
 	"github.com/ordos-wufei/wufei/internal/platform/mongodb"
 	"github.com/ordos-wufei/wufei/internal/platform/redisx"
 	"github.com/ordos-wufei/wufei/internal/platform/testenv"
+	"github.com/ordos-wufei/wufei/internal/registry"
 	"github.com/ordos-wufei/wufei/internal/schema"
 )
 
@@ -32,6 +34,8 @@ type env struct {
 	accounts *account.Service
 	audit    *audit.Log
 	rdb      *redisx.Client
+	registry *registry.Service
+	db       *mongo.Database
 	tokens   map[account.Role]string
 }
 
@@ -70,9 +74,16 @@ func newEnv(t *testing.T, tweak ...func(*config.Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	reg, err := registry.NewService(db, al, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := reg.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
 	store := &mongodb.Store{Client: db.Client(), DB: db, Backend: mongodb.BackendMongoDB}
-	srv := httpapi.New(httpapi.Deps{Config: cfg, Logger: quiet, Store: store, Redis: rdb, Accounts: accounts, Audit: al, Version: "test"})
-	e := &env{t: t, srv: srv, accounts: accounts, audit: al, rdb: rdb, tokens: map[account.Role]string{}}
+	srv := httpapi.New(httpapi.Deps{Config: cfg, Logger: quiet, Store: store, Redis: rdb, Accounts: accounts, Audit: al, Registry: reg, Version: "test"})
+	e := &env{t: t, srv: srv, accounts: accounts, audit: al, rdb: rdb, registry: reg, db: db, tokens: map[account.Role]string{}}
 	for _, r := range account.StaffRoles {
 		e.tokens[r] = e.staff(string(r)+"1", r)
 	}
@@ -80,16 +91,23 @@ func newEnv(t *testing.T, tweak ...func(*config.Config)) *env {
 	return e
 }
 
-// staff creates a staff user with a scope fitting the role and logs in.
-func (e *env) staff(username string, role account.Role) string {
+// staff creates a staff user and logs in. scope lists departments or
+// district adcodes; by default 市生态环境局 or 150602.
+func (e *env) staff(username string, role account.Role, scope ...string) string {
 	e.t.Helper()
 	pass := "password-" + username
 	in := account.StaffInput{Username: &username, Password: &pass, Role: &role}
 	switch role {
 	case account.RoleDepartment:
-		in.Departments = &[]string{"市生态环境局"}
+		if len(scope) == 0 {
+			scope = []string{"市生态环境局"}
+		}
+		in.Departments = &scope
 	case account.RoleDistrict:
-		in.Districts = &[]string{"150602"}
+		if len(scope) == 0 {
+			scope = []string{"150602"}
+		}
+		in.Districts = &scope
 	}
 	if _, err := e.accounts.CreateStaff(context.Background(), audit.System, in); err != nil {
 		e.t.Fatal(err)

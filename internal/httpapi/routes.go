@@ -38,5 +38,18 @@ func (s *Server) table() []Route {
 		{Method: post, Path: "/api/v1/admin/users", Rule: Roles(admin), Handler: s.handleCreateUser},
 		{Method: patch, Path: "/api/v1/admin/users/:id", Rule: Roles(admin), Handler: s.handleUpdateUser},
 		{Method: get, Path: "/api/v1/admin/audit", Rule: Roles(admin), Handler: s.handleAudit},
+
+		// Indicator and task registry.
+		{Method: get, Path: "/api/v1/indicators", Rule: Public, Handler: s.handleListIndicators},
+		{Method: get, Path: "/api/v1/indicators/:code", Rule: Public, Handler: s.handleGetIndicator},
+		{Method: patch, Path: "/api/v1/indicators/:code", Rule: Roles(admin), Handler: s.handleCorrectIndicator},
+		{Method: post, Path: "/api/v1/indicators/:code/measurements", Rule: Roles(admin, department, district, evaluator), Handler: s.handleAddMeasurement},
+		{Method: get, Path: "/api/v1/tasks", Rule: Public, Handler: s.handleListTasks},
+		{Method: get, Path: "/api/v1/tasks/:code", Rule: Public, Handler: s.handleGetTask},
+		{Method: patch, Path: "/api/v1/tasks/:code", Rule: Roles(admin), Handler: s.handleCorrectTask},
+		{Method: post, Path: "/api/v1/tasks/:code/updates", Rule: Roles(admin, department, district, evaluator), Handler: s.handleAddTaskUpdate},
+		{Method: get, Path: "/api/v1/departments", Rule: Public, Handler: s.handleDepartments},
+		{Method: get, Path: "/api/v1/registry/summary", Rule: Public, Handler: s.handleRegistrySummary},
+		{Method: get, Path: "/api/v1/registry/export", Rule: Public, Handler: s.handleRegistryExport},
 	}
 }

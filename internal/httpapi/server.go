@@ -25,6 +25,7 @@ import (
 	"github.com/ordos-wufei/wufei/internal/platform/ratelimit"
 	"github.com/ordos-wufei/wufei/internal/platform/redisx"
 	"github.com/ordos-wufei/wufei/internal/platform/reqctx"
+	"github.com/ordos-wufei/wufei/internal/registry"
 )
 
 // Deps are what the handlers call.
@@ -35,6 +36,7 @@ type Deps struct {
 	Redis    *redisx.Client
 	Accounts *account.Service
 	Audit    *audit.Log
+	Registry *registry.Service
 	// Version is reported by /livez.
 	Version string
 }
