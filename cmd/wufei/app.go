@@ -33,6 +33,8 @@ type app struct {
 	audit    *audit.Log
 	accounts *account.Service
 	registry *registry.Service
+	// <app-fields>
+	// </app-fields>
 }
 
 // commonFlags registers the flags every store-opening command takes.
@@ -118,6 +120,8 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool
 	if err := a.registry.Load(ctx); err != nil {
 		return nil, err
 	}
+	// <services>
+	// </services>
 	return a, nil
 }
 

@@ -53,7 +53,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		log.Info("bootstrap admin created")
 	}
 	srv := httpapi.New(httpapi.Deps{Config: cfg, Logger: log, Store: a.store, Redis: a.redis,
-		Accounts: a.accounts, Audit: a.audit, Registry: a.registry, Version: version})
+		Accounts: a.accounts, Audit: a.audit, Registry: a.registry, Version: version,
+		// <serve-deps>
+		// </serve-deps>
+	})
 	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.HTTP.Addr, err)

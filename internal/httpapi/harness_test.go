@@ -82,7 +82,10 @@ func newEnv(t *testing.T, tweak ...func(*config.Config)) *env {
 		t.Fatal(err)
 	}
 	store := &mongodb.Store{Client: db.Client(), DB: db, Backend: mongodb.BackendMongoDB}
-	srv := httpapi.New(httpapi.Deps{Config: cfg, Logger: quiet, Store: store, Redis: rdb, Accounts: accounts, Audit: al, Registry: reg, Version: "test"})
+	deps := httpapi.Deps{Config: cfg, Logger: quiet, Store: store, Redis: rdb, Accounts: accounts, Audit: al, Registry: reg, Version: "test"}
+	// <harness-services>
+	// </harness-services>
+	srv := httpapi.New(deps)
 	e := &env{t: t, srv: srv, accounts: accounts, audit: al, rdb: rdb, registry: reg, db: db, tokens: map[account.Role]string{}}
 	for _, r := range account.StaffRoles {
 		e.tokens[r] = e.staff(string(r)+"1", r)

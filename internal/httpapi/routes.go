@@ -51,5 +51,21 @@ func (s *Server) table() []Route {
 		{Method: get, Path: "/api/v1/departments", Rule: Public, Handler: s.handleDepartments},
 		{Method: get, Path: "/api/v1/registry/summary", Rule: Public, Handler: s.handleRegistrySummary},
 		{Method: get, Path: "/api/v1/registry/export", Rule: Public, Handler: s.handleRegistryExport},
+
+		// Uploads.
+		// <uploads-routes>
+		// </uploads-routes>
+
+		// Surveys and evaluation.
+		// <survey-routes>
+		// </survey-routes>
+
+		// 无废细胞 certification.
+		// <cell-routes>
+		// </cell-routes>
+
+		// Complaints and Open311.
+		// <complaint-routes>
+		// </complaint-routes>
 	}
 }

@@ -37,6 +37,8 @@ type Deps struct {
 	Accounts *account.Service
 	Audit    *audit.Log
 	Registry *registry.Service
+	// <deps>
+	// </deps>
 	// Version is reported by /livez.
 	Version string
 }

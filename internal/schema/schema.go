@@ -15,6 +15,7 @@ import (
 // Steps is the list applied by `wufei serve` at start and `wufei migrate`.
 var Steps = []mongodb.Step{
 	{ID: 1, Name: "users and audit indexes", Up: indexes(account.Indexes, audit.Indexes)},
+	// New steps go here, numbered on; never edit a released one.
 }
 
 func indexes(groups ...[]mongodb.Index) func(context.Context, *mongo.Database) error {
