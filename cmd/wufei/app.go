@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"strings"
 
 	"github.com/ordos-wufei/wufei/internal/account"
@@ -20,6 +21,7 @@ import (
 	"github.com/ordos-wufei/wufei/internal/registry"
 	"github.com/ordos-wufei/wufei/internal/registry/registrydata"
 	"github.com/ordos-wufei/wufei/internal/schema"
+	"github.com/ordos-wufei/wufei/internal/upload"
 )
 
 // app is everything a subcommand may need, opened in dependency order and
@@ -33,6 +35,7 @@ type app struct {
 	audit    *audit.Log
 	accounts *account.Service
 	registry *registry.Service
+	uploads  *upload.Service
 	// <app-fields>
 	// </app-fields>
 }
@@ -120,6 +123,7 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool
 	if err := a.registry.Load(ctx); err != nil {
 		return nil, err
 	}
+	a.uploads = upload.NewService(a.store.DB, upload.DirStorage{Root: filepath.Join(cfg.DataDir, "uploads")}, int64(cfg.Uploads.MaxBytes), log)
 	// <services>
 	// </services>
 	return a, nil

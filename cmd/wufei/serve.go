@@ -54,6 +54,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	}
 	srv := httpapi.New(httpapi.Deps{Config: cfg, Logger: log, Store: a.store, Redis: a.redis,
 		Accounts: a.accounts, Audit: a.audit, Registry: a.registry, Version: version,
+		Uploads: a.uploads,
 		// <serve-deps>
 		// </serve-deps>
 	})

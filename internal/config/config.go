@@ -32,6 +32,7 @@ type Config struct {
 	HTTP    HTTP    `yaml:"http"`
 	MongoDB MongoDB `yaml:"mongodb"`
 	Redis   Redis   `yaml:"redis"`
+	Uploads Uploads `yaml:"uploads"`
 	WeChat  WeChat  `yaml:"wechat"`
 	Auth    Auth    `yaml:"auth"`
 }
@@ -68,6 +69,11 @@ type Redis struct {
 	URL        string `yaml:"url" secret:"true"`
 	MasterName string `yaml:"master_name"`
 	KeyPrefix  string `yaml:"key_prefix"`
+}
+
+// Uploads configures file uploads.
+type Uploads struct {
+	MaxBytes int `yaml:"max_bytes"`
 }
 
 // WeChat configures the mini-program client.
@@ -278,6 +284,9 @@ func (c Config) Validate() error {
 		if v <= 0 {
 			bad(name, "must be positive, got %d", v)
 		}
+	}
+	if c.Uploads.MaxBytes <= 0 || c.Uploads.MaxBytes >= c.HTTP.BodyLimitBytes {
+		bad("WUFEI_UPLOADS_MAX_BYTES", "must be positive and below WUFEI_HTTP_BODY_LIMIT_BYTES (%d)", c.HTTP.BodyLimitBytes)
 	}
 	if c.HTTP.JSONLimitBytes > c.HTTP.BodyLimitBytes {
 		bad("WUFEI_HTTP_JSON_LIMIT_BYTES", "must not exceed WUFEI_HTTP_BODY_LIMIT_BYTES")

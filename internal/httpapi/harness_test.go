@@ -22,6 +22,7 @@ import (
 	"github.com/ordos-wufei/wufei/internal/platform/testenv"
 	"github.com/ordos-wufei/wufei/internal/registry"
 	"github.com/ordos-wufei/wufei/internal/schema"
+	"github.com/ordos-wufei/wufei/internal/upload"
 )
 
 func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
@@ -83,6 +84,7 @@ func newEnv(t *testing.T, tweak ...func(*config.Config)) *env {
 	}
 	store := &mongodb.Store{Client: db.Client(), DB: db, Backend: mongodb.BackendMongoDB}
 	deps := httpapi.Deps{Config: cfg, Logger: quiet, Store: store, Redis: rdb, Accounts: accounts, Audit: al, Registry: reg, Version: "test"}
+	deps.Uploads = upload.NewService(db, upload.DirStorage{Root: t.TempDir()}, int64(cfg.Uploads.MaxBytes), quiet)
 	// <harness-services>
 	// </harness-services>
 	srv := httpapi.New(deps)

@@ -54,6 +54,8 @@ func (s *Server) table() []Route {
 
 		// Uploads.
 		// <uploads-routes>
+		{Method: post, Path: "/api/v1/uploads", Rule: LoggedIn, Limit: &Limit{N: 60, Window: time.Minute, Per: PerUser}, Handler: s.handleUpload},
+		{Method: get, Path: "/api/v1/uploads/:id", Rule: LoggedIn, Handler: s.handleGetUpload},
 		// </uploads-routes>
 
 		// Surveys and evaluation.

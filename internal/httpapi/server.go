@@ -26,6 +26,7 @@ import (
 	"github.com/ordos-wufei/wufei/internal/platform/redisx"
 	"github.com/ordos-wufei/wufei/internal/platform/reqctx"
 	"github.com/ordos-wufei/wufei/internal/registry"
+	"github.com/ordos-wufei/wufei/internal/upload"
 )
 
 // Deps are what the handlers call.
@@ -37,6 +38,7 @@ type Deps struct {
 	Accounts *account.Service
 	Audit    *audit.Log
 	Registry *registry.Service
+	Uploads  *upload.Service
 	// <deps>
 	// </deps>
 	// Version is reported by /livez.

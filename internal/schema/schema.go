@@ -10,11 +10,13 @@ import (
 	"github.com/ordos-wufei/wufei/internal/account"
 	"github.com/ordos-wufei/wufei/internal/audit"
 	"github.com/ordos-wufei/wufei/internal/platform/mongodb"
+	"github.com/ordos-wufei/wufei/internal/upload"
 )
 
 // Steps is the list applied by `wufei serve` at start and `wufei migrate`.
 var Steps = []mongodb.Step{
 	{ID: 1, Name: "users and audit indexes", Up: indexes(account.Indexes, audit.Indexes)},
+	{ID: 2, Name: "uploads indexes", Up: indexes(upload.Indexes)},
 	// New steps go here, numbered on; never edit a released one.
 }
 
