@@ -14,6 +14,7 @@ import (
 	"github.com/ordos-wufei/wufei/internal/audit"
 	"github.com/ordos-wufei/wufei/internal/config"
 	"github.com/ordos-wufei/wufei/internal/geo"
+	"github.com/ordos-wufei/wufei/internal/notify"
 	"github.com/ordos-wufei/wufei/internal/platform/errs"
 	"github.com/ordos-wufei/wufei/internal/platform/mongodb"
 	"github.com/ordos-wufei/wufei/internal/platform/redisx"
@@ -36,6 +37,7 @@ type app struct {
 	accounts *account.Service
 	registry *registry.Service
 	uploads  *upload.Service
+	notify   *notify.Service
 	// <app-fields>
 	// </app-fields>
 }
@@ -123,6 +125,10 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool
 	if err := a.registry.Load(ctx); err != nil {
 		return nil, err
 	}
+	a.notify = notify.NewService(a.store.DB, a.redis, func(ctx context.Context, userID string) (string, error) {
+		u, err := a.accounts.Me(ctx, account.Actor{UserID: userID})
+		return u.OpenID, err
+	}, wechatSender(a.wechat, cfg.WeChat.Templates), log, notify.Options{})
 	a.uploads = upload.NewService(a.store.DB, upload.DirStorage{Root: filepath.Join(cfg.DataDir, "uploads")}, int64(cfg.Uploads.MaxBytes), log)
 	// <services>
 	// </services>

@@ -54,10 +54,20 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	}
 	srv := httpapi.New(httpapi.Deps{Config: cfg, Logger: log, Store: a.store, Redis: a.redis,
 		Accounts: a.accounts, Audit: a.audit, Registry: a.registry, Version: version,
-		Uploads: a.uploads,
+		Uploads: a.uploads, Notify: a.notify,
 		// <serve-deps>
 		// </serve-deps>
 	})
+	// The notification worker joins the Redis consumer group; it stops with ctx.
+	workers := make(chan struct{})
+	wctx, stopWorkers := context.WithCancel(ctx)
+	go func() {
+		defer close(workers)
+		if err := a.notify.Run(wctx, time.Minute); err != nil {
+			log.Error("notification worker stopped", "err", err)
+		}
+	}()
+	defer func() { stopWorkers(); <-workers }()
 	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.HTTP.Addr, err)

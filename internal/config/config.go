@@ -82,6 +82,9 @@ type WeChat struct {
 	AppSecret      string        `yaml:"app_secret" secret:"true"`
 	UseStableToken bool          `yaml:"use_stable_token"`
 	HTTPTimeout    time.Duration `yaml:"http_timeout"`
+	// Templates maps notification kinds to subscribe-message template ids,
+	// as "kind=template_id" items.
+	Templates []string `yaml:"templates"`
 }
 
 // Auth configures logins and sessions.
@@ -323,6 +326,11 @@ func (c Config) Validate() error {
 	}
 	if strings.TrimSpace(c.MongoDB.Database) == "" {
 		bad("WUFEI_MONGODB_DATABASE", "must not be empty")
+	}
+	for _, t := range c.WeChat.Templates {
+		if k, v, ok := strings.Cut(t, "="); !ok || k == "" || v == "" {
+			bad("WUFEI_WECHAT_TEMPLATES", "%q is not kind=template_id", t)
+		}
 	}
 	if c.WeChat.AppID != "" && c.WeChat.AppSecret == "" {
 		bad("WUFEI_WECHAT_APP_SECRET", "is required when WUFEI_WECHAT_APP_ID is set")

@@ -17,6 +17,7 @@ import (
 	"github.com/ordos-wufei/wufei/internal/audit"
 	"github.com/ordos-wufei/wufei/internal/config"
 	"github.com/ordos-wufei/wufei/internal/httpapi"
+	"github.com/ordos-wufei/wufei/internal/notify"
 	"github.com/ordos-wufei/wufei/internal/platform/mongodb"
 	"github.com/ordos-wufei/wufei/internal/platform/redisx"
 	"github.com/ordos-wufei/wufei/internal/platform/testenv"
@@ -85,6 +86,8 @@ func newEnv(t *testing.T, tweak ...func(*config.Config)) *env {
 	store := &mongodb.Store{Client: db.Client(), DB: db, Backend: mongodb.BackendMongoDB}
 	deps := httpapi.Deps{Config: cfg, Logger: quiet, Store: store, Redis: rdb, Accounts: accounts, Audit: al, Registry: reg, Version: "test"}
 	deps.Uploads = upload.NewService(db, upload.DirStorage{Root: t.TempDir()}, int64(cfg.Uploads.MaxBytes), quiet)
+	deps.Notify = notify.NewService(db, rdb, func(context.Context, string) (string, error) { return "", nil },
+		func(context.Context, string, notify.Message) error { return nil }, quiet, notify.Options{})
 	// <harness-services>
 	// </harness-services>
 	srv := httpapi.New(deps)

@@ -53,6 +53,8 @@ func (s *Server) table() []Route {
 		{Method: get, Path: "/api/v1/registry/export", Rule: Public, Handler: s.handleRegistryExport},
 
 		// Uploads.
+		{Method: get, Path: "/api/v1/notifications", Rule: LoggedIn, Handler: s.handleMyNotifications},
+
 		// <uploads-routes>
 		{Method: post, Path: "/api/v1/uploads", Rule: LoggedIn, Limit: &Limit{N: 60, Window: time.Minute, Per: PerUser}, Handler: s.handleUpload},
 		{Method: get, Path: "/api/v1/uploads/:id", Rule: LoggedIn, Handler: s.handleGetUpload},

@@ -21,6 +21,7 @@ import (
 	"github.com/ordos-wufei/wufei/internal/account"
 	"github.com/ordos-wufei/wufei/internal/audit"
 	"github.com/ordos-wufei/wufei/internal/config"
+	"github.com/ordos-wufei/wufei/internal/notify"
 	"github.com/ordos-wufei/wufei/internal/platform/mongodb"
 	"github.com/ordos-wufei/wufei/internal/platform/ratelimit"
 	"github.com/ordos-wufei/wufei/internal/platform/redisx"
@@ -39,6 +40,7 @@ type Deps struct {
 	Audit    *audit.Log
 	Registry *registry.Service
 	Uploads  *upload.Service
+	Notify   *notify.Service
 	// <deps>
 	// </deps>
 	// Version is reported by /livez.

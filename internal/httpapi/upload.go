@@ -44,3 +44,16 @@ func (s *Server) handleGetUpload(c *fiber.Ctx) error {
 	c.Set("X-Content-Type-Options", "nosniff")
 	return c.SendStream(rc, int(u.Size))
 }
+
+// handleMyNotifications lists the caller's notifications, newest first.
+func (s *Server) handleMyNotifications(c *fiber.Ctx) error {
+	limit, _, err := page(c)
+	if err != nil {
+		return err
+	}
+	ms, err := s.Notify.Mine(c.UserContext(), mustActor(c).UserID, limit)
+	if err != nil {
+		return err
+	}
+	return c.JSON(list(ms, ""))
+}

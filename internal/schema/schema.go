@@ -9,6 +9,7 @@ import (
 
 	"github.com/ordos-wufei/wufei/internal/account"
 	"github.com/ordos-wufei/wufei/internal/audit"
+	"github.com/ordos-wufei/wufei/internal/notify"
 	"github.com/ordos-wufei/wufei/internal/platform/mongodb"
 	"github.com/ordos-wufei/wufei/internal/upload"
 )
@@ -17,6 +18,7 @@ import (
 var Steps = []mongodb.Step{
 	{ID: 1, Name: "users and audit indexes", Up: indexes(account.Indexes, audit.Indexes)},
 	{ID: 2, Name: "uploads indexes", Up: indexes(upload.Indexes)},
+	{ID: 3, Name: "notification outbox indexes", Up: indexes(notify.Indexes)},
 	// New steps go here, numbered on; never edit a released one.
 }
 
