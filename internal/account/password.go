@@ -42,7 +42,10 @@ func VerifyPassword(password, encoded string) (bool, error) {
 		return false, fmt.Errorf("password hash: bad version")
 	}
 	var p Argon2Params
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.MemoryKiB, &p.Iterations, &p.Parallelism); err != nil {
+	// argon2.IDKey panics on zero rounds or parallelism, so a corrupt hash
+	// must be refused here rather than crash the login.
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.MemoryKiB, &p.Iterations, &p.Parallelism); err != nil ||
+		p.Iterations < 1 || p.Parallelism < 1 {
 		return false, fmt.Errorf("password hash: bad parameters")
 	}
 	salt, err := base64.RawStdEncoding.DecodeString(parts[4])

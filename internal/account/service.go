@@ -133,7 +133,10 @@ func (s *Service) LoginWeChat(ctx context.Context, code string) (Session, User, 
 	if unionid != "" && d.UnionID != unionid {
 		defer s.locks.Lock("user:" + d.ID)()
 		prev := d.UpdatedAt
-		d.UnionID, d.UpdatedAt = unionid, s.now().UTC()
+		d.UnionID, d.UpdatedAt = unionid, s.now().UTC().Truncate(time.Millisecond)
+		if !d.UpdatedAt.After(prev) {
+			d.UpdatedAt = prev.Add(time.Millisecond)
+		}
 		if err := s.st.replace(ctx, d, prev); err != nil {
 			return Session{}, User{}, err
 		}
@@ -443,7 +446,9 @@ func (s *Service) UpdateStaff(ctx context.Context, by audit.Actor, id string, in
 		}
 		d.PasswordHash, revoke = hash, true
 	}
-	d.UpdatedAt = s.now().UTC()
+	// The store keeps milliseconds: truncate, and always move forward, so
+	// the guard on updated_at tells every write apart.
+	d.UpdatedAt = s.now().UTC().Truncate(time.Millisecond)
 	if !d.UpdatedAt.After(prev) {
 		d.UpdatedAt = prev.Add(time.Millisecond)
 	}
