@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"time"
 
@@ -203,7 +204,12 @@ func StartEmbedded(ctx context.Context, o EmbeddedOptions) (*Embedded, error) {
 	default:
 		return nil, fmt.Errorf("embedded store: unknown handler %q", o.Handler)
 	}
+	// ferretdb.New writes a package-level variable of FerretDB's
+	// (version.Get().Package); two stores starting at once in one process
+	// (tests) would race on it.
+	newMu.Lock()
 	f, err := ferretdb.New(cfg)
+	newMu.Unlock()
 	if err != nil {
 		return nil, fmt.Errorf("start embedded store: %w", err)
 	}
@@ -217,6 +223,9 @@ func StartEmbedded(ctx context.Context, o EmbeddedOptions) (*Embedded, error) {
 	uri := f.MongoDBURI()
 	return &Embedded{URI: uri, Stop: func() { cancel(); <-done }}, nil
 }
+
+// newMu serialises ferretdb.New; see StartEmbedded.
+var newMu sync.Mutex
 
 // quietHandler drops FerretDB's records below error level.
 type quietHandler struct{ slog.Handler }
