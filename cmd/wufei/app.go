@@ -14,6 +14,7 @@ import (
 	"github.com/ordos-wufei/wufei/internal/audit"
 	"github.com/ordos-wufei/wufei/internal/config"
 	"github.com/ordos-wufei/wufei/internal/geo"
+	"github.com/ordos-wufei/wufei/internal/httpapi"
 	"github.com/ordos-wufei/wufei/internal/notify"
 	"github.com/ordos-wufei/wufei/internal/platform/errs"
 	"github.com/ordos-wufei/wufei/internal/platform/mongodb"
@@ -122,6 +123,7 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool
 	if err != nil {
 		return nil, err
 	}
+	a.registry.EnableCache(a.redis)
 	if err := a.registry.Load(ctx); err != nil {
 		return nil, err
 	}
@@ -130,6 +132,7 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool
 		return u.OpenID, err
 	}, wechatSender(a.wechat, cfg.WeChat.Templates), log, notify.Options{})
 	a.uploads = upload.NewService(a.store.DB, upload.DirStorage{Root: filepath.Join(cfg.DataDir, "uploads")}, int64(cfg.Uploads.MaxBytes), log)
+	a.registry.SetEvidenceClaimer(httpapi.RegistryEvidence(a.uploads))
 	// <services>
 	// </services>
 	return a, nil

@@ -80,12 +80,14 @@ func newEnv(t *testing.T, tweak ...func(*config.Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	reg.EnableCache(rdb)
 	if err := reg.Load(ctx); err != nil {
 		t.Fatal(err)
 	}
 	store := &mongodb.Store{Client: db.Client(), DB: db, Backend: mongodb.BackendMongoDB}
 	deps := httpapi.Deps{Config: cfg, Logger: quiet, Store: store, Redis: rdb, Accounts: accounts, Audit: al, Registry: reg, Version: "test"}
 	deps.Uploads = upload.NewService(db, upload.DirStorage{Root: t.TempDir()}, int64(cfg.Uploads.MaxBytes), quiet)
+	reg.SetEvidenceClaimer(httpapi.RegistryEvidence(deps.Uploads))
 	deps.Notify = notify.NewService(db, rdb, func(context.Context, string) (string, error) { return "", nil },
 		func(context.Context, string, notify.Message) error { return nil }, quiet, notify.Options{})
 	// <harness-services>

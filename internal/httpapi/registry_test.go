@@ -149,7 +149,8 @@ func TestMeasurementsAndStatus(t *testing.T) {
 		}
 	}
 	// A qualitative indicator with an assessment and evidence.
-	e.do("POST", "/api/v1/indicators/I40/measurements", admin, map[string]any{"period": "2025", "assessment": "on_track", "evidence": []string{"up_abcdef12"}}).want(201)
+	doc := e.uploadFile(admin, "file", "协调机制文件.pdf", pdfBytes).want(201).json()["id"].(string)
+	e.do("POST", "/api/v1/indicators/I40/measurements", admin, map[string]any{"period": "2025", "assessment": "on_track", "evidence": []string{doc}}).want(201)
 	if st := e.do("GET", "/api/v1/indicators/I40", "", nil).json()["status"]; st != "on_track" {
 		t.Fatalf("I40 status %v", st)
 	}
@@ -334,4 +335,28 @@ func TestSummaryDepartmentsAndExports(t *testing.T) {
 	}
 	e.do("GET", "/api/v1/registry/export?format=pdf", "", nil).wantError(400, "validation_failed")
 	e.do("GET", "/api/v1/registry/export?format=csv&table=users", "", nil).wantError(400, "validation_failed")
+}
+
+// TestEvidenceUploadsAreClaimed: upload ids in evidence must be the
+// reporter's own files; once attached, any logged-in user may open them.
+func TestEvidenceUploadsAreClaimed(t *testing.T) {
+	e := newEnv(t)
+	admin := e.tokens[account.RoleAdmin]
+	dept := e.tokens[account.RoleDepartment]
+	mine := e.uploadFile(dept, "file", "report.pdf", pdfBytes).want(201).json()["id"].(string)
+	theirs := e.uploadFile(admin, "file", "photo.png", pngBytes(t)).want(201).json()["id"].(string)
+
+	res := e.do("POST", "/api/v1/indicators/I03/measurements", dept, map[string]any{"period": "2024", "value": 40.0, "evidence": []string{theirs}})
+	if res.wantError(400, "validation_failed").fields()["evidence[0]"] != "not_owner" {
+		t.Fatalf("someone else's upload accepted: %s", res.Body)
+	}
+	res = e.do("POST", "/api/v1/indicators/I03/measurements", dept, map[string]any{"period": "2024", "value": 40.0, "evidence": []string{"up_doesnotexist1"}})
+	if res.wantError(400, "validation_failed").fields()["evidence[0]"] != "not_found" {
+		t.Fatalf("a missing upload accepted: %s", res.Body)
+	}
+	e.do("GET", "/api/v1/uploads/"+mine, e.tokens[account.RoleCitizen], nil).wantError(404, "upload_not_found")
+	e.do("POST", "/api/v1/indicators/I03/measurements", dept, map[string]any{"period": "2024", "value": 40.0, "evidence": []string{mine, "https://example.org/a.pdf"}}).want(201)
+	e.do("GET", "/api/v1/uploads/"+mine, e.tokens[account.RoleCitizen], nil).want(200)
+	// The same file cannot be evidence of a task too.
+	e.do("POST", "/api/v1/tasks/GY03/updates", dept, map[string]any{"status": "in_progress", "progress": 10.0, "evidence": []string{mine}}).wantError(400, "validation_failed")
 }

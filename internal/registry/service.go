@@ -61,6 +61,33 @@ type Service struct {
 
 	mu    sync.RWMutex
 	feeds map[string]Feed
+	claim EvidenceClaimer
+	cache *snapshot
+}
+
+// EvidenceClaimer attaches uploaded files named as evidence to a registry
+// entry (refType "indicator" or "task"), failing with field errors for ids
+// that do not exist or are not the actor's.
+type EvidenceClaimer func(ctx context.Context, a account.Actor, ids []string, refType, refID string) error
+
+// SetEvidenceClaimer makes upload ids in evidence checked and attached.
+func (s *Service) SetEvidenceClaimer(c EvidenceClaimer) { s.claim = c }
+
+// claimEvidence attaches the upload ids among evidence (links pass as they are).
+func (s *Service) claimEvidence(ctx context.Context, a account.Actor, evidence []string, refType, refID string) error {
+	if s.claim == nil {
+		return nil
+	}
+	var ids []string
+	for _, e := range evidence {
+		if uploadID.MatchString(e) {
+			ids = append(ids, e)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	return s.claim(ctx, a, ids, refType, refID)
 }
 
 // NewService returns the service over db; call Load before use.
@@ -87,7 +114,11 @@ func (s *Service) Load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.st.loadSeed(ctx, inds, tasks)
+	if err := s.st.loadSeed(ctx, inds, tasks); err != nil {
+		return err
+	}
+	s.changed(ctx)
+	return nil
 }
 
 // RegisterFeed makes code a live indicator fed by f.
@@ -223,7 +254,7 @@ type IndicatorFilter struct {
 
 // Indicators returns every indicator in table order.
 func (s *Service) Indicators(ctx context.Context) ([]Indicator, error) {
-	docs, err := s.st.allIndicators(ctx)
+	docs, _, err := s.docs(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -390,6 +421,9 @@ func (s *Service) RecordMeasurement(ctx context.Context, a account.Actor, code s
 		return Measurement{}, err
 	}
 	m.Source, m.By = string(SourceManual), whoDoc(who(a, dept))
+	if err := s.claimEvidence(ctx, a, m.Evidence, "indicator", code); err != nil {
+		return Measurement{}, err
+	}
 	if err := s.appendMeasurement(ctx, code, m, ""); err != nil {
 		return Measurement{}, err
 	}
@@ -479,6 +513,9 @@ func (s *Service) appendMeasurement(ctx context.Context, code string, m measurem
 		err = setIfVersion(ctx, s.st.indicators, code, d.Version, bson.D{{Key: "measurements", Value: ms}})
 		if errors.Is(err, errVersion) {
 			continue
+		}
+		if err == nil {
+			s.changed(ctx)
 		}
 		return err
 	}
@@ -597,6 +634,7 @@ func (s *Service) CorrectIndicator(ctx context.Context, a account.Actor, code st
 		if err != nil {
 			return Indicator{}, err
 		}
+		s.changed(ctx)
 		d.Corrections = nc
 		after := s.indicatorOf(ctx, d)
 		_ = s.audit.Record(ctx, audit.Entry{Actor: a.AuditActor(), Action: "indicator.correct", ObjectType: "indicator", ObjectID: code,

@@ -186,3 +186,53 @@ func TestOverdueIsDerivedFromTheClock(t *testing.T) {
 		t.Fatal("GY01 (2023年) not overdue in 2024")
 	}
 }
+
+// TestCacheIsCoherentAcrossReplicas: two services on one store and one
+// Redis (two replicas); a write on one is seen by the other's next read.
+func TestCacheIsCoherentAcrossReplicas(t *testing.T) {
+	db, rdb := testenv.DB(t), testenv.Redis(t)
+	ctx := context.Background()
+	replica := func() *registry.Service {
+		s, err := registry.NewService(db, audit.New(db, quiet), quiet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.EnableCache(rdb)
+		if err := s.Load(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	a, b := replica(), replica()
+	status := func(s *registry.Service, code string) assess.Status {
+		inds, err := s.Indicators(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, in := range inds {
+			if in.Code == code {
+				return in.Status
+			}
+		}
+		t.Fatalf("%s missing", code)
+		return ""
+	}
+	if status(a, "I02") != assess.StatusNoData || status(b, "I02") != assess.StatusNoData {
+		t.Fatal("fresh registry has data")
+	}
+	if _, err := b.RecordMeasurement(ctx, admin, "I02", registry.MeasurementInput{Period: "2025-Q3", Value: ptr(19)}); err != nil {
+		t.Fatal(err)
+	}
+	if st := status(a, "I02"); st != assess.StatusAchieved {
+		t.Fatalf("replica a still shows %s after replica b's write", st)
+	}
+	if _, err := a.UpdateTask(ctx, admin, "GY02", registry.TaskUpdateInput{Status: assess.TaskCompleted, Progress: ptr(100)}); err != nil {
+		t.Fatal(err)
+	}
+	tasks, _ := b.Tasks(ctx)
+	for _, tk := range tasks {
+		if tk.Code == "GY02" && tk.Status != assess.TaskCompleted {
+			t.Fatalf("replica b shows GY02 %s", tk.Status)
+		}
+	}
+}

@@ -67,7 +67,7 @@ type TaskFilter struct {
 
 // Tasks returns every task, by domain then number.
 func (s *Service) Tasks(ctx context.Context) ([]Task, error) {
-	docs, err := s.st.allTasks(ctx)
+	_, docs, err := s.docs(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -150,6 +150,11 @@ func (s *Service) UpdateTask(ctx context.Context, a account.Actor, code string, 
 		if !ok {
 			return Task{}, ErrNotResponsible
 		}
+		if attempt == 0 {
+			if err := s.claimEvidence(ctx, a, in.Evidence, "task", code); err != nil {
+				return Task{}, err
+			}
+		}
 		u := taskUpdateDoc{ID: "u_" + randomID(), Status: string(in.Status), Progress: *in.Progress, Note: strings.TrimSpace(in.Note),
 			Evidence: nonNil(in.Evidence), By: whoDoc(who(a, dept)), At: s.now().UTC()}
 		updates := append(slices.Clone(d.Updates), u)
@@ -160,6 +165,7 @@ func (s *Service) UpdateTask(ctx context.Context, a account.Actor, code string, 
 		if err != nil {
 			return Task{}, err
 		}
+		s.changed(ctx)
 		_ = s.audit.Record(ctx, audit.Entry{Actor: a.AuditActor(), Action: "task.update", ObjectType: "task", ObjectID: code,
 			Before: map[string]any{"status": string(t.Status), "progress": t.Progress},
 			After:  map[string]any{"status": u.Status, "progress": u.Progress, "update_id": u.ID}})
@@ -236,6 +242,7 @@ func (s *Service) CorrectTask(ctx context.Context, a account.Actor, code string,
 		if err != nil {
 			return Task{}, err
 		}
+		s.changed(ctx)
 		d.Corrections = nc
 		after := s.taskOf(d)
 		_ = s.audit.Record(ctx, audit.Entry{Actor: a.AuditActor(), Action: "task.correct", ObjectType: "task", ObjectID: code,
