@@ -198,7 +198,11 @@ func StartEmbedded(ctx context.Context, o EmbeddedOptions) (*Embedded, error) {
 		if err != nil {
 			return nil, err
 		}
-		cfg.SQLiteURL = "file:" + abs + "/"
+		// Immediate write transactions: FerretDB's deferred ones read first
+		// and upgrade to writing, and under concurrent writes SQLite refuses
+		// such an upgrade at once (SQLITE_BUSY) instead of waiting out the
+		// busy timeout. BEGIN IMMEDIATE queues writers behind the timeout.
+		cfg.SQLiteURL = "file:" + abs + "/?_txlock=immediate"
 	case "postgresql":
 		cfg.PostgreSQLURL = o.PostgreSQLURL
 	default:
