@@ -1,0 +1,384 @@
+package cell_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"image/png"
+	"io"
+	"log/slog"
+	"os"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ordos-wufei/wufei/configs"
+	"github.com/ordos-wufei/wufei/internal/account"
+	"github.com/ordos-wufei/wufei/internal/audit"
+	"github.com/ordos-wufei/wufei/internal/cell"
+	"github.com/ordos-wufei/wufei/internal/creditcode"
+	"github.com/ordos-wufei/wufei/internal/platform/mongodb"
+	"github.com/ordos-wufei/wufei/internal/platform/testenv"
+	"github.com/ordos-wufei/wufei/internal/schema"
+	"github.com/ordos-wufei/wufei/internal/upload"
+)
+
+func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// clock is a settable test clock.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+type fixture struct {
+	svc     *cell.Service
+	uploads *upload.Service
+	clock   *clock
+}
+
+func newFixture(t testing.TB, days int) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	db := testenv.DB(t)
+	if _, err := mongodb.Migrate(ctx, db, schema.Steps, quiet); err != nil {
+		t.Fatal(err)
+	}
+	rub, err := cell.LoadRubrics(configs.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	up := upload.NewService(db, upload.DirStorage{Root: t.TempDir()}, 1<<20, quiet)
+	c := &clock{t: time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC)}
+	s, err := cell.NewService(db, audit.New(db, quiet), cell.Options{Rubrics: rub, PublicityDays: days, Uploads: up, Now: c.now, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{svc: s, uploads: up, clock: c}
+}
+
+var (
+	admin    = account.Actor{UserID: "u_admin", Role: account.RoleAdmin, Username: "admin"}
+	reviewer = account.Actor{UserID: "u_dist", Role: account.RoleDistrict, Username: "dongsheng", Districts: []string{"150602"}}
+)
+
+func citizen(n int) account.Actor {
+	return account.Actor{UserID: fmt.Sprintf("u_cit_%d", n), Role: account.RoleCitizen}
+}
+
+// code returns a valid credit code numbered n.
+func code(t testing.TB, n int) string {
+	first := fmt.Sprintf("91150602MA%07d", n)
+	c, err := creditcode.CheckChar(first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return first + string(c)
+}
+
+func pngData(t testing.TB) []byte {
+	var b bytes.Buffer
+	if err := png.Encode(&b, image.NewRGBA(image.Rect(0, 0, 2, 2))); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func ptr(v float64) *float64 { return &v }
+
+// passing builds a complete self-assessment at full marks for a type, with
+// one image as evidence of every item.
+func (f *fixture) passing(t testing.TB, a account.Actor, typ string) map[string]*cell.ItemInput {
+	u, err := f.uploads.Create(context.Background(), a, bytes.NewReader(pngData(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ty, _ := f.svc.Rubrics().Type(typ)
+	out := map[string]*cell.ItemInput{}
+	for _, it := range ty.Items {
+		out[it.Code] = &cell.ItemInput{Score: ptr(it.MaxScore), Evidence: []string{u.ID}}
+	}
+	return out
+}
+
+func fullScores(t cell.Type) map[string]float64 {
+	m := map[string]float64{}
+	for _, it := range t.Items {
+		m[it.Code] = it.MaxScore
+	}
+	return m
+}
+
+func unit(t testing.TB, n int, typ string) cell.UnitInput {
+	return cell.UnitInput{Name: fmt.Sprintf("测试单位%d", n), CreditCode: code(t, n), Type: typ, Address: "东胜区测试路1号",
+		Lat: ptr(39.828458), Lng: ptr(109.75022), ContactName: "张三", ContactPhone: "13800000000"}
+}
+
+// toPublicity takes a new application of unit n through both reviews. It
+// reports failures with t.Error so goroutines may call it.
+func (f *fixture) toPublicity(t testing.TB, n int, typ string) cell.Application {
+	t.Helper()
+	ctx := context.Background()
+	a := citizen(n)
+	u, err := f.uploads.Create(ctx, a, bytes.NewReader(pngData(t)))
+	if err != nil {
+		t.Error(err)
+		return cell.Application{}
+	}
+	ty, _ := f.svc.Rubrics().Type(typ)
+	self := map[string]*cell.ItemInput{}
+	for _, it := range ty.Items {
+		self[it.Code] = &cell.ItemInput{Score: ptr(it.MaxScore), Evidence: []string{u.ID}}
+	}
+	app, err := f.svc.Create(ctx, a, cell.CreateInput{Unit: unit(t, n, typ), SelfAssessment: self})
+	if err == nil {
+		_, err = f.svc.Submit(ctx, a, app.ID)
+	}
+	if err == nil {
+		_, err = f.svc.DistrictReview(ctx, reviewer, app.ID, cell.ReviewInput{Decision: "pass", Scores: fullScores(ty)})
+	}
+	if err == nil {
+		app, err = f.svc.CityReview(ctx, admin, app.ID, cell.ReviewInput{Decision: "pass", Scores: fullScores(ty)})
+	}
+	if err != nil {
+		t.Error(err)
+	}
+	return app
+}
+
+func TestRubricsShipped(t *testing.T) {
+	r, err := cell.LoadRubrics(configs.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Default {
+		t.Fatal("shipped rubrics must be marked as defaults")
+	}
+	var names []string
+	for _, ty := range r.Types {
+		names = append(names, ty.Name)
+		veto := false
+		for _, it := range ty.Items {
+			veto = veto || it.Veto
+		}
+		if !veto || ty.MaxTotal() != 100 {
+			t.Errorf("%s: want at least one veto item and 100 points, got %v", ty.Code, ty.MaxTotal())
+		}
+	}
+	for _, want := range []string{"工厂", "学校", "餐饮单位", "酒店", "商场", "社区", "景区", "医院"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("type %s missing", want)
+		}
+	}
+}
+
+func TestParseRubricsRejectsBadFiles(t *testing.T) {
+	for name, y := range map[string]string{
+		"empty":        "types: []",
+		"dup type":     "types: [{code: a, name: A, pass_mark: 1, validity_years: 1, items: [{code: x, text: t, max_score: 1}]}, {code: a, name: B, pass_mark: 1, validity_years: 1, items: [{code: x, text: t, max_score: 1}]}]",
+		"unreachable":  "types: [{code: a, name: A, pass_mark: 5, validity_years: 1, items: [{code: x, text: t, max_score: 1}]}]",
+		"bad evidence": "types: [{code: a, name: A, pass_mark: 1, validity_years: 1, items: [{code: x, text: t, max_score: 1, evidence: video}]}]",
+		"no validity":  "types: [{code: a, name: A, pass_mark: 1, validity_years: 0, items: [{code: x, text: t, max_score: 1}]}]",
+	} {
+		if _, err := cell.ParseRubrics([]byte(y)); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+func TestNumbers(t *testing.T) {
+	if got := cell.FormatNumber(2026, 7); got != "WFXB-2026-0007" {
+		t.Fatal(got)
+	}
+	for in, want := range map[string]string{"WFXB-2026-0001": "WFXB-2026-0001", " wfxb-2026-0012 ": "WFXB-2026-0012", "WFXB-2026-12345": "WFXB-2026-12345"} {
+		if _, _, got, ok := cell.ParseNumber(in); !ok || got != want {
+			t.Errorf("ParseNumber(%q) = %q, %v", in, got, ok)
+		}
+	}
+	for _, in := range []string{"", "WFXB-2026-0000", "WFXB-26-0001", "X-2026-0001", "WFXB-2026-0001/../x"} {
+		if _, _, _, ok := cell.ParseNumber(in); ok {
+			t.Errorf("ParseNumber(%q) accepted", in)
+		}
+	}
+}
+
+func FuzzParseNumber(f *testing.F) {
+	for _, s := range []string{"WFXB-2026-0001", "wfxb-2026-9999", "WFXB-0000-0000", "", "ＷＦＸＢ"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		y, n, num, ok := cell.ParseNumber(s)
+		if !ok {
+			return
+		}
+		// An accepted number round-trips and is a valid WeChat scene.
+		if cell.FormatNumber(y, n) != num || len(num) > 32 {
+			t.Fatalf("%q → %q", s, num)
+		}
+		if _, _, again, ok := cell.ParseNumber(num); !ok || again != num {
+			t.Fatalf("not idempotent: %q", num)
+		}
+	})
+}
+
+func FuzzParseRubrics(f *testing.F) {
+	data, _ := configs.FS.ReadFile(cell.RubricPath)
+	f.Add(data)
+	f.Add([]byte("types: [{code: a, name: A, pass_mark: 1, validity_years: 1, items: [{code: x, text: t, max_score: 1}]}]"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r, err := cell.ParseRubrics(b)
+		if err != nil {
+			return
+		}
+		// Whatever is accepted can be passed: the pass mark is reachable.
+		for _, ty := range r.Types {
+			total := 0.0
+			for _, it := range ty.Items {
+				total += it.MaxScore
+			}
+			if ty.PassMark <= 0 || ty.PassMark > total || ty.ValidityYears < 1 {
+				t.Fatalf("accepted unpassable type %+v", ty)
+			}
+		}
+	})
+}
+
+// TestConcurrentReviews: two reviewers deciding at once; one wins.
+func TestConcurrentReviews(t *testing.T) {
+	f := newFixture(t, 7)
+	ctx := context.Background()
+	a := citizen(1)
+	app, err := f.svc.Create(ctx, a, cell.CreateInput{Unit: unit(t, 1, "hotel"), SelfAssessment: f.passing(t, a, "hotel")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Submit(ctx, a, app.ID); err != nil {
+		t.Fatal(err)
+	}
+	// The district's review is due in 10 working days, overdue after.
+	got, _ := f.svc.Get(ctx, admin, app.ID)
+	if got.ReviewDue == nil || got.ReviewOverdue || got.ReviewDue.Sub(f.clock.now()) < 12*24*time.Hour {
+		t.Fatalf("review due %v (overdue %v)", got.ReviewDue, got.ReviewOverdue)
+	}
+	f.clock.add(20 * 24 * time.Hour)
+	if got, _ := f.svc.Get(ctx, admin, app.ID); !got.ReviewOverdue {
+		t.Fatal("review not overdue")
+	}
+	ty, _ := f.svc.Rubrics().Type("hotel")
+	other := reviewer
+	other.UserID = "u_dist2"
+	results := make(chan error, 2)
+	for _, r := range []account.Actor{reviewer, other} {
+		go func() {
+			_, err := f.svc.DistrictReview(ctx, r, app.ID, cell.ReviewInput{Decision: "pass", Scores: fullScores(ty)})
+			results <- err
+		}()
+	}
+	var ok, conflict int
+	for range 2 {
+		switch err := <-results; {
+		case err == nil:
+			ok++
+		case errors.Is(err, cell.ErrWrongStatus):
+			conflict++
+		default:
+			t.Fatal(err)
+		}
+	}
+	if ok != 1 || conflict != 1 {
+		t.Fatalf("ok %d conflict %d", ok, conflict)
+	}
+}
+
+// TestExpiryAndRenewal: expiry is derived from the clock; a renewal
+// continues the old certificate without a gap.
+func TestExpiryAndRenewal(t *testing.T) {
+	f := newFixture(t, 0)
+	ctx := context.Background()
+	app := f.toPublicity(t, 1, "restaurant") // valid for 2 years
+	c, err := f.svc.Certify(ctx, admin, app.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ExpiresAt.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02 15:04") != "2028-03-02 00:00" {
+		t.Fatalf("expires %v", c.ExpiresAt)
+	}
+	// A second application while the certificate is valid must be a renewal.
+	a := citizen(1)
+	if _, err := f.svc.Create(ctx, a, cell.CreateInput{Unit: unit(t, 1, "restaurant")}); !errors.Is(err, cell.ErrAlreadyCertified) {
+		t.Fatalf("second application: %v", err)
+	}
+	f.clock.add(700 * 24 * time.Hour)
+	renewal, err := f.svc.Create(ctx, a, cell.CreateInput{Unit: unit(t, 1, "restaurant"), SelfAssessment: f.passing(t, a, "restaurant"), Renews: c.Number})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if renewal.Renews != c.Number {
+		t.Fatalf("renews %q", renewal.Renews)
+	}
+	f.clock.add(40 * 24 * time.Hour) // past the old expiry
+	got, err := f.svc.Certificate(ctx, c.Number)
+	if err != nil || got.Status != cell.CertExpired {
+		t.Fatalf("old certificate %+v %v", got, err)
+	}
+	old, _ := f.svc.Get(ctx, admin, app.ID)
+	if old.Status != cell.StatusExpired {
+		t.Fatalf("old application %s", old.Status)
+	}
+	if fig, _ := f.svc.Figures(ctx); fig.Certified != 0 || fig.InProgress != 0 || fig.Drafts != 1 {
+		t.Fatalf("figures after expiry %+v", fig)
+	}
+	// A revoked certificate cannot be revoked or renewed; an expired one
+	// cannot be revoked either.
+	if _, err := f.svc.Revoke(ctx, admin, c.Number, "测试"); !errors.Is(err, cell.ErrWrongStatus) {
+		t.Fatalf("revoke expired: %v", err)
+	}
+}
+
+// TestJob: the periodic job certifies ended publicity under the lock and
+// leaves running or objected ones alone.
+func TestJob(t *testing.T) {
+	f := newFixture(t, 7)
+	ctx := context.Background()
+	rdb := testenv.Redis(t)
+	a1 := f.toPublicity(t, 1, "mall")
+	a2 := f.toPublicity(t, 2, "mall")
+	if _, _, err := f.svc.Object(ctx, citizen(9), a2.ID, "该商场仍在使用不可降解塑料袋"); err != nil {
+		t.Fatal(err)
+	}
+	if !f.svc.RunOnce(ctx, time.Minute, rdb) {
+		t.Fatal("job did not run")
+	}
+	if fig, _ := f.svc.Figures(ctx); fig.Certified != 0 {
+		t.Fatal("certified during publicity")
+	}
+	f.clock.add(7 * 24 * time.Hour)
+	// Another replica holds the lock: this one skips the round.
+	unlock, ok, err := rdb.TryLock(ctx, "cell:certify-due", time.Minute)
+	if err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	if f.svc.RunOnce(ctx, time.Minute, rdb) {
+		t.Fatal("ran while another replica held the lock")
+	}
+	unlock()
+	if !f.svc.RunOnce(ctx, time.Minute, rdb) {
+		t.Fatal("job did not run")
+	}
+	got1, _ := f.svc.Get(ctx, admin, a1.ID)
+	got2, _ := f.svc.Get(ctx, admin, a2.ID)
+	if got1.Status != cell.StatusCertified || got1.Certificate != "WFXB-2026-0001" || got2.Status != cell.StatusPublicity {
+		t.Fatalf("after job: %s %s %s", got1.Status, got1.Certificate, got2.Status)
+	}
+	if h := got1.History[len(got1.History)-1]; h.By.Role != "system" || h.Action != cell.ActCertify {
+		t.Fatalf("history %+v", h)
+	}
+}
