@@ -110,11 +110,15 @@ func (s *Service) LoginWeChat(ctx context.Context, code string) (Session, User, 
 		s.opt.Logger.Warn("wechat code2session failed", "err", err)
 		return Session{}, User{}, ErrWeChatLogin
 	}
-	login := "wx:" + s.hashIdentity("openid", openid)
-	d, err := s.st.byLogin(ctx, login)
+	hash := s.hashIdentity("openid", openid)
+	login := "wx:" + hash
+	// The citizen's id derives from the identity hash, so a login is an
+	// _id lookup: the embedded store indexes nothing else.
+	id := "c_" + hash[:32]
+	d, err := s.st.byID(ctx, id)
 	if errors.Is(err, ErrUserNotFound) {
 		now := s.now().UTC()
-		d = userDoc{ID: "c_" + randomToken(12), Login: login, Role: string(RoleCitizen), DisplayName: "市民",
+		d = userDoc{ID: id, Login: login, Role: string(RoleCitizen), DisplayName: "市民",
 			OpenID: openid, UnionID: unionid, Departments: []string{}, Districts: []string{}, CreatedAt: now, UpdatedAt: now}
 		if err := s.st.insert(ctx, d); err != nil {
 			if !errors.Is(err, ErrUsernameTaken) {
@@ -122,7 +126,7 @@ func (s *Service) LoginWeChat(ctx context.Context, code string) (Session, User, 
 			}
 			// Two first logins raced; the other one created the user.
 		}
-		d, err = s.st.byLogin(ctx, login)
+		d, err = s.st.byID(ctx, id)
 	}
 	if err != nil {
 		return Session{}, User{}, err
