@@ -12,6 +12,8 @@ import (
 
 	"github.com/ordos-wufei/wufei/internal/account"
 	"github.com/ordos-wufei/wufei/internal/audit"
+	"github.com/ordos-wufei/wufei/internal/cell"
+	"github.com/ordos-wufei/wufei/internal/complaint"
 	"github.com/ordos-wufei/wufei/internal/config"
 	"github.com/ordos-wufei/wufei/internal/geo"
 	"github.com/ordos-wufei/wufei/internal/httpapi"
@@ -23,6 +25,7 @@ import (
 	"github.com/ordos-wufei/wufei/internal/registry"
 	"github.com/ordos-wufei/wufei/internal/registry/registrydata"
 	"github.com/ordos-wufei/wufei/internal/schema"
+	"github.com/ordos-wufei/wufei/internal/survey"
 	"github.com/ordos-wufei/wufei/internal/upload"
 )
 
@@ -40,6 +43,9 @@ type app struct {
 	uploads  *upload.Service
 	notify   *notify.Service
 	// <app-fields>
+	surveys    *survey.Service
+	complaints *complaint.Service
+	cells      *cell.Service
 	// </app-fields>
 }
 
@@ -134,6 +140,64 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool
 	a.uploads = upload.NewService(a.store.DB, upload.DirStorage{Root: filepath.Join(cfg.DataDir, "uploads")}, int64(cfg.Uploads.MaxBytes), log)
 	a.registry.SetEvidenceClaimer(httpapi.RegistryEvidence(a.uploads))
 	// <services>
+	// Free text of surveys goes through WeChat content security on behalf
+	// of the respondent, whose openid only the account record has.
+	a.surveys, err = survey.New(ctx, a.store.DB, a.redis, a.audit, survey.Options{Registry: a.registry, Logger: log,
+		TextChecker: survey.TextCheckFunc(func(ctx context.Context, actor account.Actor, text string) (bool, error) {
+			u, err := a.accounts.Me(ctx, actor)
+			if err != nil {
+				return false, err
+			}
+			v, err := a.wechat.CheckText(ctx, u.OpenID, text)
+			return v.Pass, err
+		})})
+	if err != nil {
+		return nil, err
+	}
+	a.registry.RegisterFeed(survey.IndicatorParticipation, registry.FeedFunc(a.surveys.Participation))
+	// Complaints: photos through the upload service, notices through the
+	// outbox, descriptions through WeChat content security on behalf of the
+	// reporter (Open311 clients have no WeChat identity: their keys are
+	// issued by the admin, so their text is not checked), indicator 48 fed live.
+	complaintDepts := map[string]bool{}
+	if inds, tasks, err := registrydata.Load(); err == nil {
+		for _, d := range registrydata.DepartmentNames(inds, tasks) {
+			complaintDepts[d] = true
+		}
+	}
+	a.complaints, err = complaint.NewService(complaint.Options{DB: a.store.DB, Redis: a.redis, Audit: a.audit, Logger: log,
+		Notifier: a.notify, Photos: a.uploads, ValidDepartment: func(s string) bool { return complaintDepts[s] },
+		Text: complaint.TextCheckFunc(func(ctx context.Context, userID, text string) (bool, error) {
+			if userID == "" {
+				return true, nil
+			}
+			u, err := a.accounts.Me(ctx, account.Actor{UserID: userID})
+			if err != nil {
+				return false, err
+			}
+			v, err := a.wechat.CheckText(ctx, u.OpenID, text)
+			return v.Pass, err
+		})})
+	if err != nil {
+		return nil, err
+	}
+	a.uploads.RegisterVisibility("complaint", a.complaints.Visible)
+	a.registry.RegisterFeed("I48", a.complaints.Feed())
+	// 无废细胞 certification: evidence through the upload service, notices
+	// through the outbox, certificate QR codes from WeChat, indicator 41 fed
+	// live.
+	cellDays := cfg.Cells.PublicityDays
+	cellRubrics, err := cell.DefaultRubrics()
+	if err != nil {
+		return nil, err
+	}
+	a.cells, err = cell.NewService(a.store.DB, a.audit, cell.Options{Rubrics: cellRubrics, PublicityDays: cellDays,
+		Uploads: a.uploads, Notifier: a.notify, QR: a.wechat, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	a.uploads.RegisterVisibility(cell.RefType, a.cells.MayView)
+	a.registry.RegisterFeed("I41", a.cells.Feed())
 	// </services>
 	return a, nil
 }
@@ -168,6 +232,11 @@ func accountOptions(cfg config.Config, log *slog.Logger, wc *wechat.Client) acco
 }
 
 func (a *app) close(ctx context.Context) {
+	// The survey writer flushes the responses it was handed before the
+	// stores go away.
+	if a.surveys != nil {
+		a.surveys.Close()
+	}
 	if a.redis != nil {
 		_ = a.redis.Close()
 	}

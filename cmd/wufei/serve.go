@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -56,18 +57,28 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		Accounts: a.accounts, Audit: a.audit, Registry: a.registry, Version: version,
 		Uploads: a.uploads, Notify: a.notify,
 		// <serve-deps>
+		Console:    consoleFS(),
+		Surveys:    a.surveys,
+		Complaints: a.complaints,
+		Cells:      a.cells,
 		// </serve-deps>
 	})
 	// The notification worker joins the Redis consumer group; it stops with ctx.
-	workers := make(chan struct{})
+	// Background work runs on every replica; each job takes a Redis lock
+	// (or a consumer-group entry) per round, so replicas never double up.
+	// Shutdown stops and waits for them before the stores close.
+	var workers sync.WaitGroup
 	wctx, stopWorkers := context.WithCancel(ctx)
+	workers.Add(3)
 	go func() {
-		defer close(workers)
+		defer workers.Done()
 		if err := a.notify.Run(wctx, time.Minute); err != nil {
 			log.Error("notification worker stopped", "err", err)
 		}
 	}()
-	defer func() { stopWorkers(); <-workers }()
+	go func() { defer workers.Done(); a.cells.Run(wctx, time.Minute, a.redis) }()
+	go func() { defer workers.Done(); a.complaints.RunDeadlines(wctx, a.redis, time.Minute) }()
+	defer func() { stopWorkers(); workers.Wait() }()
 	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.HTTP.Addr, err)

@@ -33,6 +33,7 @@ type Config struct {
 	MongoDB MongoDB `yaml:"mongodb"`
 	Redis   Redis   `yaml:"redis"`
 	Uploads Uploads `yaml:"uploads"`
+	Cells   Cells   `yaml:"cells"`
 	WeChat  WeChat  `yaml:"wechat"`
 	Auth    Auth    `yaml:"auth"`
 }
@@ -74,6 +75,11 @@ type Redis struct {
 // Uploads configures file uploads.
 type Uploads struct {
 	MaxBytes int `yaml:"max_bytes"`
+}
+
+// Cells configures 无废细胞 certification.
+type Cells struct {
+	PublicityDays int `yaml:"publicity_days"`
 }
 
 // WeChat configures the mini-program client.
@@ -290,6 +296,9 @@ func (c Config) Validate() error {
 	}
 	if c.Uploads.MaxBytes <= 0 || c.Uploads.MaxBytes >= c.HTTP.BodyLimitBytes {
 		bad("WUFEI_UPLOADS_MAX_BYTES", "must be positive and below WUFEI_HTTP_BODY_LIMIT_BYTES (%d)", c.HTTP.BodyLimitBytes)
+	}
+	if c.Cells.PublicityDays < 0 || c.Cells.PublicityDays > 60 {
+		bad("WUFEI_CELLS_PUBLICITY_DAYS", "must be a whole number of days 0–60, got %d", c.Cells.PublicityDays)
 	}
 	if c.HTTP.JSONLimitBytes > c.HTTP.BodyLimitBytes {
 		bad("WUFEI_HTTP_JSON_LIMIT_BYTES", "must not exceed WUFEI_HTTP_BODY_LIMIT_BYTES")

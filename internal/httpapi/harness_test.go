@@ -15,6 +15,7 @@ import (
 
 	"github.com/ordos-wufei/wufei/internal/account"
 	"github.com/ordos-wufei/wufei/internal/audit"
+	"github.com/ordos-wufei/wufei/internal/complaint"
 	"github.com/ordos-wufei/wufei/internal/config"
 	"github.com/ordos-wufei/wufei/internal/httpapi"
 	"github.com/ordos-wufei/wufei/internal/notify"
@@ -23,6 +24,7 @@ import (
 	"github.com/ordos-wufei/wufei/internal/platform/testenv"
 	"github.com/ordos-wufei/wufei/internal/registry"
 	"github.com/ordos-wufei/wufei/internal/schema"
+	"github.com/ordos-wufei/wufei/internal/survey"
 	"github.com/ordos-wufei/wufei/internal/upload"
 )
 
@@ -91,6 +93,35 @@ func newEnv(t *testing.T, tweak ...func(*config.Config)) *env {
 	deps.Notify = notify.NewService(db, rdb, func(context.Context, string) (string, error) { return "", nil },
 		func(context.Context, string, notify.Message) error { return nil }, quiet, notify.Options{})
 	// <harness-services>
+	deps.Console = testConsoleFS()
+	// Surveys: the content check rejects the development marker, and the
+	// submission limits are lifted because every test request comes from
+	// one address (survey_test.go checks the limits with their own service).
+	surveys, err := survey.New(ctx, db, rdb, al, survey.Options{Registry: reg, Logger: quiet,
+		PerAddressPerMinute: 1 << 30, PerRespondentPerMinute: 1 << 30,
+		TextChecker: survey.TextCheckFunc(func(_ context.Context, _ account.Actor, text string) (bool, error) {
+			return !strings.Contains(text, "违规测试"), nil
+		})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(surveys.Close)
+	reg.RegisterFeed(survey.IndicatorParticipation, registry.FeedFunc(surveys.Participation))
+	deps.Surveys = surveys
+	// Complaints: the real upload and notify services; the content check
+	// rejects the development marker; indicator 48 is fed live.
+	complaints, err := complaint.NewService(complaint.Options{DB: db, Redis: rdb, Audit: al, Logger: quiet,
+		Notifier: deps.Notify, Photos: deps.Uploads, ValidDepartment: func(s string) bool { return s == "市生态环境局" || s == "市农牧局" },
+		Text: complaint.TextCheckFunc(func(_ context.Context, _ string, text string) (bool, error) {
+			return !strings.Contains(text, "违规测试"), nil
+		})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deps.Uploads.RegisterVisibility("complaint", complaints.Visible)
+	reg.RegisterFeed("I48", complaints.Feed())
+	deps.Complaints = complaints
+	deps.Cells = newCellService(t, deps)
 	// </harness-services>
 	srv := httpapi.New(deps)
 	e := &env{t: t, srv: srv, accounts: accounts, audit: al, rdb: rdb, registry: reg, db: db, tokens: map[account.Role]string{}}

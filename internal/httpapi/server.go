@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"io/fs"
 	"log/slog"
 	"net"
 	"regexp"
@@ -20,6 +21,8 @@ import (
 
 	"github.com/ordos-wufei/wufei/internal/account"
 	"github.com/ordos-wufei/wufei/internal/audit"
+	"github.com/ordos-wufei/wufei/internal/cell"
+	"github.com/ordos-wufei/wufei/internal/complaint"
 	"github.com/ordos-wufei/wufei/internal/config"
 	"github.com/ordos-wufei/wufei/internal/notify"
 	"github.com/ordos-wufei/wufei/internal/platform/mongodb"
@@ -27,6 +30,7 @@ import (
 	"github.com/ordos-wufei/wufei/internal/platform/redisx"
 	"github.com/ordos-wufei/wufei/internal/platform/reqctx"
 	"github.com/ordos-wufei/wufei/internal/registry"
+	"github.com/ordos-wufei/wufei/internal/survey"
 	"github.com/ordos-wufei/wufei/internal/upload"
 )
 
@@ -42,6 +46,15 @@ type Deps struct {
 	Uploads  *upload.Service
 	Notify   *notify.Service
 	// <deps>
+	// Console is the built web console served under /console/ (index.html
+	// at its top); nil answers 404 console_missing.
+	Console fs.FS
+	// Surveys runs surveys, statistics and sign-off.
+	Surveys *survey.Service
+	// Cells runs 无废细胞 certification.
+	Cells *cell.Service
+	// Complaints runs complaints and Open311 (issue 6).
+	Complaints *complaint.Service
 	// </deps>
 	// Version is reported by /livez.
 	Version string

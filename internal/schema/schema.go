@@ -9,8 +9,11 @@ import (
 
 	"github.com/ordos-wufei/wufei/internal/account"
 	"github.com/ordos-wufei/wufei/internal/audit"
+	"github.com/ordos-wufei/wufei/internal/cell"
+	"github.com/ordos-wufei/wufei/internal/complaint"
 	"github.com/ordos-wufei/wufei/internal/notify"
 	"github.com/ordos-wufei/wufei/internal/platform/mongodb"
+	"github.com/ordos-wufei/wufei/internal/survey"
 	"github.com/ordos-wufei/wufei/internal/upload"
 )
 
@@ -19,6 +22,9 @@ var Steps = []mongodb.Step{
 	{ID: 1, Name: "users and audit indexes", Up: indexes(account.Indexes, audit.Indexes)},
 	{ID: 2, Name: "uploads indexes", Up: indexes(upload.Indexes)},
 	{ID: 3, Name: "notification outbox indexes", Up: indexes(notify.Indexes)},
+	{ID: 4, Name: "survey indexes", Up: indexes(survey.Indexes)},
+	{ID: 5, Name: "cell certification indexes", Up: indexes(cell.Indexes)},
+	{ID: 6, Name: "complaint indexes", Up: indexes(complaint.Indexes)},
 	// New steps go here, numbered on; never edit a released one.
 }
 
