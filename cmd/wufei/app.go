@@ -167,6 +167,7 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool
 	}
 	a.complaints, err = complaint.NewService(complaint.Options{DB: a.store.DB, Redis: a.redis, Audit: a.audit, Logger: log,
 		Notifier: a.notify, Photos: a.uploads, ValidDepartment: func(s string) bool { return complaintDepts[s] },
+		Supervisors: a.adminIDs,
 		Text: complaint.TextCheckFunc(func(ctx context.Context, userID, text string) (bool, error) {
 			if userID == "" {
 				return true, nil
@@ -266,4 +267,25 @@ func describe(err error) error {
 		return errors.New(e.Message)
 	}
 	return err
+}
+
+// adminIDs lists the enabled admins, who are told when a case goes overdue.
+func (a *app) adminIDs(ctx context.Context) ([]string, error) {
+	var ids []string
+	cursor := ""
+	for {
+		users, next, err := a.accounts.ListUsers(ctx, string(account.RoleAdmin), 100, cursor)
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range users {
+			if !u.Disabled {
+				ids = append(ids, u.ID)
+			}
+		}
+		if next == "" {
+			return ids, nil
+		}
+		cursor = next
+	}
 }

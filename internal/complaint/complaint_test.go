@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -74,7 +75,8 @@ func newFixture(t testing.TB) fixture {
 	}
 	rdb := testenv.Redis(t)
 	rec := &recorder{}
-	svc, err := complaint.NewService(complaint.Options{DB: db, Redis: rdb, Audit: audit.New(db, quiet), Logger: quiet, Notifier: rec})
+	svc, err := complaint.NewService(complaint.Options{DB: db, Redis: rdb, Audit: audit.New(db, quiet), Logger: quiet, Notifier: rec,
+		Supervisors: func(context.Context) ([]string, error) { return []string{"u_admin"}, nil }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,6 +190,20 @@ func TestDeadlineJob(t *testing.T) {
 	step(cst(2026, 10, 9, 13, 0), complaint.DeadlineReport{})          // once only
 	step(cst(2026, 10, 10, 0, 0), complaint.DeadlineReport{Overdue: 1})
 	step(cst(2026, 10, 10, 1, 0), complaint.DeadlineReport{})
+	overdueNotices := 0
+	f.sent.mu.Lock()
+	for _, n := range f.sent.sent {
+		if n.Kind == "complaint_overdue" {
+			overdueNotices++
+			if n.UserID != "u_admin" || !strings.Contains(n.Body, c.ID) {
+				t.Fatalf("overdue notice: %+v", n)
+			}
+		}
+	}
+	f.sent.mu.Unlock()
+	if overdueNotices != 1 {
+		t.Fatalf("%d overdue notices to the admin, want 1", overdueNotices)
+	}
 	got, _, err := f.svc.Get(ctx, admin, c.ID)
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,8 @@ package complaint
 import (
 	"context"
 	"errors"
+	"fmt"
+	"github.com/ordos-wufei/wufei/internal/notify"
 	"slices"
 	"time"
 
@@ -170,8 +172,32 @@ func (s *Service) mark(ctx context.Context, id string, now time.Time) (Action, e
 		}
 		if what == ActEscalate {
 			s.log.Warn("complaint overdue", "complaint", id, "deadline", kind)
+			s.notifySupervisors(ctx, c, kind, deadline)
 		}
 		return what, nil
 	}
 	return "", errs.ErrConflict
+}
+
+// notifySupervisors tells the admins that a case went overdue, through the
+// outbox (their consoles list it; they have no WeChat channel). A failure is
+// logged: the case is marked escalated either way.
+func (s *Service) notifySupervisors(ctx context.Context, c Complaint, kind string, deadline time.Time) {
+	if s.supervisor == nil || s.notifier == nil {
+		return
+	}
+	ids, err := s.supervisor(ctx)
+	if err != nil {
+		s.log.Error("complaint escalation: supervisors unknown", "complaint", c.ID, "err", err)
+		return
+	}
+	stage := map[string]string{"accept": "受理", "resolve": "办理"}[kind]
+	for _, uid := range ids {
+		err := s.notifier.Notify(ctx, notify.Notification{UserID: uid, Kind: "complaint_overdue", Title: "投诉举报超期督办",
+			Body: fmt.Sprintf("%s %s已超期（期限 %s），请督办", c.ID, stage, deadline.In(shanghaiLoc).Format("2006-01-02")),
+			Page: "/console/complaints/" + c.ID})
+		if err != nil {
+			s.log.Error("complaint escalation: notify failed", "complaint", c.ID, "user_id", uid, "err", err)
+		}
+	}
 }

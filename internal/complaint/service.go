@@ -79,6 +79,9 @@ type Options struct {
 	// ValidDepartment says whether a name is a registry department (nil:
 	// any name).
 	ValidDepartment func(string) bool
+	// Supervisors lists the user ids told when a case goes overdue (the
+	// admins of 市无废办); nil: nobody is told beyond the log.
+	Supervisors func(ctx context.Context) ([]string, error)
 }
 
 // Service runs the complaint workflow.
@@ -94,6 +97,7 @@ type Service struct {
 	text       TextChecker
 	photos     Photos
 	validDept  func(string) bool
+	supervisor func(ctx context.Context) ([]string, error)
 	locks      *mongodb.Locker
 	now        func() time.Time
 
@@ -137,7 +141,7 @@ func NewService(o Options) (*Service, error) {
 		o.Calendar = cal
 	}
 	s := &Service{st: newStore(o.DB, o.Logger), rdb: o.Redis, audit: o.Audit, log: o.Logger, cal: o.Calendar, cfg: o.Config,
-		categories: map[string]Category{}, notifier: o.Notifier, text: o.Text, photos: o.Photos, validDept: o.ValidDepartment,
+		categories: map[string]Category{}, notifier: o.Notifier, text: o.Text, photos: o.Photos, validDept: o.ValidDepartment, supervisor: o.Supervisors,
 		locks: mongodb.NewLocker(), now: time.Now}
 	if s.log == nil {
 		s.log = slog.Default()
