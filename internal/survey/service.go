@@ -221,6 +221,11 @@ func (s *Service) Update(ctx context.Context, a account.Actor, id string, p Patc
 
 // Publish freezes a draft and opens it at its opens_at.
 func (s *Service) Publish(ctx context.Context, a account.Actor, id string) (*Survey, error) {
+	// A published survey has no responses yet: its (empty) tallies are
+	// complete from the start.
+	if err := s.rdb.HSet(ctx, s.tallyKey(id), tallyComplete, 1).Err(); err != nil {
+		return nil, fmt.Errorf("survey tallies: %w", err)
+	}
 	return s.transition(ctx, a, id, "survey.publish", func(sv *Survey, now time.Time) error {
 		if sv.Status != StatusDraft {
 			return ErrNotDraft.WithMessage("只有草稿可以发布")

@@ -127,6 +127,12 @@ func (s *Service) Stats(ctx context.Context, id string, opt StatsOptions) (*Stat
 		t, err = s.storedCounts(ctx, sv)
 	} else {
 		t, err = s.liveCounts(ctx, id)
+		if errors.Is(err, errTalliesIncomplete) {
+			// Redis lost them: answer exactly from the record, and say so.
+			s.log.Warn("survey tallies incomplete; recomputing from stored responses (RebuildTallies restores them)", "survey", id)
+			source = "responses"
+			t, err = s.storedCounts(ctx, sv)
+		}
 	}
 	if err != nil {
 		return nil, err

@@ -372,7 +372,7 @@ func BenchmarkStatsEndToEndFromTallies(b *testing.B) {
 		b.Fatal(err)
 	}
 	t := manyCounts(sv, s.census, 1_000_000)
-	args := make([]any, 0, 2*len(t))
+	args := []any{tallyComplete, 1}
 	for k, v := range t {
 		args = append(args, k, v)
 	}

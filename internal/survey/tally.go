@@ -2,6 +2,7 @@ package survey
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -78,12 +79,26 @@ func tallyFields(sv *Survey, r *Response, t counts) {
 	}
 }
 
+// tallyComplete marks a tally hash that counts every stored response: set
+// when the survey is published (nothing to count yet) and by
+// RebuildTallies. Redis may lose the hash (it is not the record); increments
+// after that recreate it without the mark, and liveCounts then reports it
+// incomplete instead of serving wrong figures.
+const tallyComplete = "_complete"
+
+// errTalliesIncomplete means the live tallies cannot be trusted.
+var errTalliesIncomplete = errors.New("survey tallies incomplete")
+
 // liveCounts reads the survey's tallies.
 func (s *Service) liveCounts(ctx context.Context, surveyID string) (counts, error) {
 	raw, err := s.rdb.HGetAll(ctx, s.tallyKey(surveyID)).Result()
 	if err != nil {
 		return nil, fmt.Errorf("survey tallies: %w", err)
 	}
+	if raw[tallyComplete] == "" {
+		return nil, errTalliesIncomplete
+	}
+	delete(raw, tallyComplete)
 	t := make(counts, len(raw))
 	for k, v := range raw {
 		n, err := strconv.ParseInt(v, 10, 64)
@@ -121,6 +136,7 @@ func (s *Service) RebuildTallies(ctx context.Context, id string) error {
 	key := s.tallyKey(id)
 	pipe := s.rdb.TxPipeline()
 	pipe.Del(ctx, key)
+	t[tallyComplete] = 1
 	if len(t) > 0 {
 		args := make([]any, 0, 2*len(t))
 		for k, v := range t {
