@@ -172,30 +172,7 @@ func (s *Server) handleCreateSurvey(c *fiber.Ctx) error {
 		return err
 	}
 	var d survey.Definition
-	if p.Title != nil {
-		d.Title = *p.Title
-	}
-	if p.Description != nil {
-		d.Description = *p.Description
-	}
-	if p.OpensAt != nil {
-		d.OpensAt = *p.OpensAt
-	}
-	if p.ClosesAt != nil {
-		d.ClosesAt = *p.ClosesAt
-	}
-	if p.Questions != nil {
-		d.Questions = *p.Questions
-	}
-	if p.Quotas != nil {
-		d.Quotas = *p.Quotas
-	}
-	if p.Measures != nil {
-		d.Measures = *p.Measures
-	}
-	if p.MinSecondsPerAnswer != nil {
-		d.MinSecondsPerAnswer = *p.MinSecondsPerAnswer
-	}
+	p.ApplyTo(&d)
 	sv, err := s.Surveys.Create(c.UserContext(), mustActor(c), d)
 	if err != nil {
 		return err

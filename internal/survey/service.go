@@ -170,25 +170,14 @@ type Patch struct {
 	MinSecondsPerAnswer *float64
 }
 
-// Update edits a draft.
-func (s *Service) Update(ctx context.Context, a account.Actor, id string, p Patch) (*Survey, error) {
-	defer s.locks.Lock("survey:" + id)()
-	sv, err := s.st.survey(ctx, id)
-	if err != nil {
-		return nil, err
+// ApplyTo sets the fields of d that p carries.
+func (p Patch) ApplyTo(d *Definition) {
+	if p.Title != nil {
+		d.Title = *p.Title
 	}
-	if sv.Status != StatusDraft {
-		return nil, ErrNotDraft
+	if p.Description != nil {
+		d.Description = *p.Description
 	}
-	before := auditView(sv)
-	d := sv.Definition
-	set := func(dst *string, v *string) {
-		if v != nil {
-			*dst = *v
-		}
-	}
-	set(&d.Title, p.Title)
-	set(&d.Description, p.Description)
 	if p.OpensAt != nil {
 		d.OpensAt = *p.OpensAt
 	}
@@ -207,6 +196,21 @@ func (s *Service) Update(ctx context.Context, a account.Actor, id string, p Patc
 	if p.MinSecondsPerAnswer != nil {
 		d.MinSecondsPerAnswer = *p.MinSecondsPerAnswer
 	}
+}
+
+// Update edits a draft.
+func (s *Service) Update(ctx context.Context, a account.Actor, id string, p Patch) (*Survey, error) {
+	defer s.locks.Lock("survey:" + id)()
+	sv, err := s.st.survey(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if sv.Status != StatusDraft {
+		return nil, ErrNotDraft
+	}
+	before := auditView(sv)
+	d := sv.Definition
+	p.ApplyTo(&d)
 	if err := validateDefinition(&d, s.census); err != nil {
 		return nil, err
 	}
