@@ -1,9 +1,7 @@
 package stats
 
 import (
-	"fmt"
 	"math"
-	"slices"
 )
 
 // Answer is one respondent's answer to the item being estimated. Answers of
@@ -78,7 +76,7 @@ type SatisfactionResult struct {
 // (with the answer's index) for bad input, ErrUnknownDistrict for an empty
 // district.
 func Proportion(answers []Answer) (Breakdown, error) {
-	return estimate(answers, func(v float64) (float64, bool) { return v, v >= 0 && v <= 1 }, proportion, WideMarginRate)
+	return estimate(answers, share, proportion, WideMarginRate)
 }
 
 // Satisfaction estimates 满意率 and 满意度得分 from answers to a 5-point
@@ -101,22 +99,25 @@ func Proportion(answers []Answer) (Breakdown, error) {
 //
 // Values must be exactly 1, 2, 3, 4 or 5; errors are as for Proportion.
 func Satisfaction(answers []Answer) (SatisfactionResult, error) {
-	likert := func(v float64) bool { return v == 1 || v == 2 || v == 3 || v == 4 || v == 5 }
-	rate, err := estimate(answers, func(v float64) (float64, bool) {
-		if v >= 4 {
-			return 1, likert(v)
-		}
-		return 0, likert(v)
-	}, proportion, WideMarginRate)
-	if err != nil {
-		return SatisfactionResult{}, err
-	}
-	score, err := estimate(answers, func(v float64) (float64, bool) { return 20 * v, likert(v) }, scoreMean, WideMarginScore)
-	if err != nil {
-		return SatisfactionResult{}, err
-	}
-	return SatisfactionResult{Rate: rate, Score: score}, nil
+	return satisfaction(asGroups(answers), "answer")
 }
+
+// likert reports whether v is a 5-point answer.
+func likert(v float64) bool { return v == 1 || v == 2 || v == 3 || v == 4 || v == 5 }
+
+// satisfiedShare is y = 1 for 4 and 5 (满意率).
+func satisfiedShare(v float64) (float64, bool) {
+	if v >= 4 {
+		return 1, likert(v)
+	}
+	return 0, likert(v)
+}
+
+// satisfactionScore is x = 20·answer (满意度得分).
+func satisfactionScore(v float64) (float64, bool) { return 20 * v, likert(v) }
+
+// share is a yes/no value in [0, 1] (普及率 and other shares).
+func share(v float64) (float64, bool) { return v, v >= 0 && v <= 1 }
 
 type figureKind int
 
@@ -136,61 +137,19 @@ type sums struct {
 }
 
 func estimate(answers []Answer, value func(float64) (float64, bool), kind figureKind, wide float64) (Breakdown, error) {
-	if len(answers) == 0 {
-		return Breakdown{}, ErrEmpty
-	}
-	xs := make([]float64, len(answers))
-	var all sums
-	groups := make(map[string]*sums)
-	var order []string
+	return estimateGroups(asGroups(answers), "answer", value, kind, wide)
+}
+
+// asGroups makes each answer a group of one. Multiplying by a count of 1.0
+// is exact, so results are bit-for-bit those of a per-answer computation;
+// the service itself works from counted tallies (ProportionGroups,
+// SatisfactionGroups).
+func asGroups(answers []Answer) []Group {
+	groups := make([]Group, len(answers))
 	for i, a := range answers {
-		if a.District == "" {
-			return Breakdown{}, fmt.Errorf("stats: answer %d: %w: empty", i, ErrUnknownDistrict)
-		}
-		if !(a.Weight > 0) || math.IsInf(a.Weight, 1) {
-			return Breakdown{}, fmt.Errorf("stats: answer %d: %w %v", i, ErrInvalidWeight, a.Weight)
-		}
-		x, ok := value(a.Value)
-		if !ok {
-			return Breakdown{}, fmt.Errorf("stats: answer %d: %w %v", i, ErrInvalidValue, a.Value)
-		}
-		xs[i] = x
-		g := groups[a.District]
-		if g == nil {
-			g = &sums{}
-			groups[a.District] = g
-			order = append(order, a.District)
-		}
-		for _, s := range [2]*sums{&all, g} {
-			s.n++
-			s.w.add(a.Weight)
-			s.w2.add(a.Weight * a.Weight)
-			s.wx.add(a.Weight * x)
-			s.x.add(x)
-		}
+		groups[i] = Group{District: a.District, Weight: a.Weight, Value: a.Value, Count: 1}
 	}
-	if kind == scoreMean {
-		// Two passes: deviations from the mean, not Σx² − n·x̄², which
-		// cancels catastrophically when the answers barely vary.
-		all.meanW, all.meanPlain = all.wx.sum()/all.w.sum(), all.x.sum()/float64(all.n)
-		for _, g := range groups {
-			g.meanW, g.meanPlain = g.wx.sum()/g.w.sum(), g.x.sum()/float64(g.n)
-		}
-		for i, a := range answers {
-			g := groups[a.District]
-			for _, s := range [2]*sums{&all, g} {
-				d, dp := xs[i]-s.meanW, xs[i]-s.meanPlain
-				s.wdev2.add(a.Weight * d * d)
-				s.dev2.add(dp * dp)
-			}
-		}
-	}
-	slices.SortFunc(order, compareAdcode)
-	b := Breakdown{Overall: all.estimate(kind, wide), Districts: make([]DistrictEstimate, len(order))}
-	for i, d := range order {
-		b.Districts[i] = DistrictEstimate{Adcode: d, Estimate: groups[d].estimate(kind, wide)}
-	}
-	return b, nil
+	return groups
 }
 
 func (s *sums) estimate(kind figureKind, wide float64) Estimate {

@@ -22,23 +22,21 @@ type Group struct {
 // Proportion over the expanded answers up to rounding in the last places
 // (the sums multiply instead of repeating additions).
 func ProportionGroups(groups []Group) (Breakdown, error) {
-	return estimateGroups(groups, func(v float64) (float64, bool) { return v, v >= 0 && v <= 1 }, proportion, WideMarginRate)
+	return estimateGroups(groups, "group", share, proportion, WideMarginRate)
 }
 
 // SatisfactionGroups is Satisfaction over grouped answers (see
 // ProportionGroups).
 func SatisfactionGroups(groups []Group) (SatisfactionResult, error) {
-	likert := func(v float64) bool { return v == 1 || v == 2 || v == 3 || v == 4 || v == 5 }
-	rate, err := estimateGroups(groups, func(v float64) (float64, bool) {
-		if v >= 4 {
-			return 1, likert(v)
-		}
-		return 0, likert(v)
-	}, proportion, WideMarginRate)
+	return satisfaction(groups, "group")
+}
+
+func satisfaction(groups []Group, noun string) (SatisfactionResult, error) {
+	rate, err := estimateGroups(groups, noun, satisfiedShare, proportion, WideMarginRate)
 	if err != nil {
 		return SatisfactionResult{}, err
 	}
-	score, err := estimateGroups(groups, func(v float64) (float64, bool) { return 20 * v, likert(v) }, scoreMean, WideMarginScore)
+	score, err := estimateGroups(groups, noun, satisfactionScore, scoreMean, WideMarginScore)
 	if err != nil {
 		return SatisfactionResult{}, err
 	}
@@ -85,24 +83,26 @@ func WeightCounts(c *Census, counts map[string]int) (*Weighting, error) {
 	return w, nil
 }
 
-func estimateGroups(groups []Group, value func(float64) (float64, bool), kind figureKind, wide float64) (Breakdown, error) {
+// estimateGroups computes a Breakdown over counted answers; noun names an
+// item in errors ("answer" for the per-answer API, "group").
+func estimateGroups(groups []Group, noun string, value func(float64) (float64, bool), kind figureKind, wide float64) (Breakdown, error) {
 	xs := make([]float64, len(groups))
 	var all sums
 	byDistrict := make(map[string]*sums)
 	var order []string
 	for i, g := range groups {
 		if g.District == "" {
-			return Breakdown{}, fmt.Errorf("stats: group %d: %w: empty", i, ErrUnknownDistrict)
+			return Breakdown{}, fmt.Errorf("stats: %s %d: %w: empty", noun, i, ErrUnknownDistrict)
 		}
 		if !(g.Weight > 0) || math.IsInf(g.Weight, 1) {
-			return Breakdown{}, fmt.Errorf("stats: group %d: %w %v", i, ErrInvalidWeight, g.Weight)
+			return Breakdown{}, fmt.Errorf("stats: %s %d: %w %v", noun, i, ErrInvalidWeight, g.Weight)
 		}
 		if g.Count <= 0 {
-			return Breakdown{}, fmt.Errorf("stats: group %d: %w: count %d", i, ErrInvalidValue, g.Count)
+			return Breakdown{}, fmt.Errorf("stats: %s %d: %w: count %d", noun, i, ErrInvalidValue, g.Count)
 		}
 		x, ok := value(g.Value)
 		if !ok {
-			return Breakdown{}, fmt.Errorf("stats: group %d: %w %v", i, ErrInvalidValue, g.Value)
+			return Breakdown{}, fmt.Errorf("stats: %s %d: %w %v", noun, i, ErrInvalidValue, g.Value)
 		}
 		xs[i] = x
 		s := byDistrict[g.District]
