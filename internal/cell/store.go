@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
@@ -148,26 +147,8 @@ func newStore(db *mongo.Database) *store {
 // errVersion means another writer changed the document first.
 var errVersion = errors.New("cell: document changed concurrently")
 
-// retryBusy runs a write again when the embedded store's SQLite refuses it
-// with SQLITE_BUSY. FerretDB v1 writes in a deferred transaction that reads
-// first; two such transactions on one database conflict when both upgrade
-// to writing, and SQLite then fails at once instead of waiting out its busy
-// timeout. Writes of different applications run in parallel (their locks
-// differ), so this happens under load; the write had no effect and is safe
-// to repeat. Real MongoDB never returns this.
-func retryBusy(write func() error) error {
-	var err error
-	for attempt := range 8 {
-		if err = write(); err == nil || !strings.Contains(err.Error(), "SQLITE_BUSY") {
-			return err
-		}
-		time.Sleep(time.Duration(1+attempt*attempt) * time.Millisecond)
-	}
-	return err
-}
-
 func (s *store) insertApp(ctx context.Context, d appDoc) error {
-	if err := retryBusy(func() error { _, err := s.apps.InsertOne(ctx, d); return err }); err != nil {
+	if _, err := s.apps.InsertOne(ctx, d); err != nil {
 		return fmt.Errorf("insert application: %w", err)
 	}
 	return nil
@@ -190,11 +171,7 @@ func (s *store) app(ctx context.Context, id string) (appDoc, error) {
 func (s *store) replaceApp(ctx context.Context, d *appDoc) error {
 	v := d.Version
 	d.Version++
-	var res *mongo.UpdateResult
-	err := retryBusy(func() (err error) {
-		res, err = s.apps.ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.ID}, {Key: "version", Value: v}}, d)
-		return err
-	})
+	res, err := s.apps.ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.ID}, {Key: "version", Value: v}}, d)
 	if err != nil {
 		d.Version = v
 		return fmt.Errorf("update application %s: %w", d.ID, err)
@@ -295,16 +272,13 @@ func (s *store) lastSeq(ctx context.Context, year int) (int, error) {
 }
 
 func (s *store) insertCert(ctx context.Context, d certDoc) error {
-	return retryBusy(func() error { _, err := s.certs.InsertOne(ctx, d); return err })
+	_, err := s.certs.InsertOne(ctx, d)
+	return err
 }
 
 func (s *store) setCert(ctx context.Context, number string, version int64, set bson.D) error {
-	var res *mongo.UpdateResult
-	err := retryBusy(func() (err error) {
-		res, err = s.certs.UpdateOne(ctx, bson.D{{Key: "_id", Value: number}, {Key: "version", Value: version}},
-			bson.D{{Key: "$set", Value: set}, {Key: "$inc", Value: bson.D{{Key: "version", Value: int64(1)}}}})
-		return err
-	})
+	res, err := s.certs.UpdateOne(ctx, bson.D{{Key: "_id", Value: number}, {Key: "version", Value: version}},
+		bson.D{{Key: "$set", Value: set}, {Key: "$inc", Value: bson.D{{Key: "version", Value: int64(1)}}}})
 	if err != nil {
 		return fmt.Errorf("update certificate %s: %w", number, err)
 	}
@@ -329,19 +303,15 @@ func (s *store) unit(ctx context.Context, code string) (unitBinding, bool, error
 // saveUnit inserts a new binding (found false) or updates one at its version.
 func (s *store) saveUnit(ctx context.Context, d unitBinding, found bool) error {
 	if !found {
-		err := retryBusy(func() error { _, err := s.units.InsertOne(ctx, d); return err })
+		_, err := s.units.InsertOne(ctx, d)
 		if mongo.IsDuplicateKeyError(err) {
 			return errVersion
 		}
 		return err
 	}
-	var res *mongo.UpdateResult
-	err := retryBusy(func() (err error) {
-		res, err = s.units.UpdateOne(ctx, bson.D{{Key: "_id", Value: d.ID}, {Key: "version", Value: d.Version}},
-			bson.D{{Key: "$set", Value: bson.D{{Key: "users", Value: d.Users}, {Key: "latest", Value: d.Latest}}},
-				{Key: "$inc", Value: bson.D{{Key: "version", Value: int64(1)}}}})
-		return err
-	})
+	res, err := s.units.UpdateOne(ctx, bson.D{{Key: "_id", Value: d.ID}, {Key: "version", Value: d.Version}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "users", Value: d.Users}, {Key: "latest", Value: d.Latest}}},
+			{Key: "$inc", Value: bson.D{{Key: "version", Value: int64(1)}}}})
 	if err != nil {
 		return fmt.Errorf("update unit %s: %w", d.ID, err)
 	}
