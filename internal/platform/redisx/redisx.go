@@ -82,27 +82,36 @@ func OpenEmbedded(prefix string) *Client {
 	var mu sync.Mutex
 	last := time.Now()
 	m.SetTime(last)
-	advance := func() {
+	// advance moves miniredis's clock to now and expires what is due. It
+	// returns how long that took under miniredis's one lock.
+	advance := func() time.Duration {
 		mu.Lock()
 		defer mu.Unlock()
 		now := time.Now()
 		m.SetTime(now)
 		m.FastForward(now.Sub(last))
 		last = now
+		return time.Since(now)
 	}
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		t := time.NewTicker(100 * time.Millisecond)
+		// FastForward sorts every key and walks those with a TTL under
+		// miniredis's one lock; it also takes a whole step off every TTL, so
+		// a key may expire up to one step early. With few keys it runs every
+		// 100 ms; as its cost grows (tens of thousands of sessions and
+		// survey marks make it milliseconds) the step grows with it, to keep
+		// it near 1% of the time, up to 1 s.
+		t := time.NewTimer(tickMin)
 		defer t.Stop()
 		for {
 			select {
 			case <-done:
 				return
 			case <-t.C:
-				advance()
+				t.Reset(tickFor(advance()))
 			}
 		}
 	}()
@@ -126,4 +135,15 @@ func (c *Client) Close() error {
 		c.stop()
 	}
 	return err
+}
+
+// Steps of the embedded clock: between tickMin and tickMax, 100 times the
+// cost of the last step.
+const (
+	tickMin = 100 * time.Millisecond
+	tickMax = time.Second
+)
+
+func tickFor(cost time.Duration) time.Duration {
+	return min(max(100*cost, tickMin), tickMax)
 }

@@ -157,3 +157,17 @@ func TestOpen(t *testing.T) {
 		_ = c.Del(ctx, key)
 	})
 }
+
+func TestEmbeddedClockStepFollowsCost(t *testing.T) {
+	for _, tc := range []struct{ cost, want time.Duration }{
+		{0, tickMin},
+		{500 * time.Microsecond, tickMin},
+		{2 * time.Millisecond, 200 * time.Millisecond},
+		{9 * time.Millisecond, 900 * time.Millisecond},
+		{50 * time.Millisecond, tickMax},
+	} {
+		if got := tickFor(tc.cost); got != tc.want {
+			t.Errorf("tickFor(%v) = %v, want %v", tc.cost, got, tc.want)
+		}
+	}
+}
