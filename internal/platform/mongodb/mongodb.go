@@ -53,6 +53,9 @@ type Store struct {
 
 	stopEmbedded func()
 	unlock       func()
+	sqliteDir    string // embedded SQLite files
+	log          *slog.Logger
+	stopIndexing func()
 }
 
 // ErrLocked is returned when another process holds the data directory.
@@ -66,7 +69,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if opts.ConnectTimeout <= 0 {
 		opts.ConnectTimeout = 20 * time.Second
 	}
-	s := &Store{Backend: BackendMongoDB}
+	s := &Store{Backend: BackendMongoDB, log: opts.Logger}
 	uri := opts.URI
 	if uri == "" {
 		unlock, err := LockDir(opts.DataDir)
@@ -91,6 +94,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		}
 		s.stopEmbedded = emb.Stop
 		s.Backend = BackendEmbeddedSQLite
+		s.sqliteDir = dbDir
 		uri = emb.URI
 	}
 	client, err := Connect(ctx, uri, opts.ConnectTimeout)
@@ -100,6 +104,15 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	}
 	s.Client = client
 	s.DB = client.Database(opts.Database)
+	if s.Backend == BackendEmbeddedSQLite {
+		if _, err := s.IndexIDLookups(ctx); err != nil {
+			s.Close(context.Background())
+			return nil, fmt.Errorf("embedded store: %w", err)
+		}
+		stop, done := make(chan struct{}), make(chan struct{})
+		go s.keepIndexing(time.Minute, stop, done)
+		s.stopIndexing = func() { close(stop); <-done }
+	}
 	return s, nil
 }
 
@@ -127,6 +140,9 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close disconnects, stops the embedded server and releases the lock.
 func (s *Store) Close(ctx context.Context) {
+	if s.stopIndexing != nil {
+		s.stopIndexing()
+	}
 	if s.Client != nil {
 		_ = s.Client.Disconnect(ctx)
 	}

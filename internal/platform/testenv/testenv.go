@@ -144,3 +144,20 @@ func Redis(t testing.TB) *redisx.Client {
 	})
 	return c
 }
+
+// IndexIDLookups gives the collections of db the _id lookup indexes the
+// service adds to its embedded store (mongodb.IndexSQLiteIDLookups), for
+// tests and benchmarks that load many documents; with MONGODB_URI set it
+// does nothing.
+func IndexIDLookups(t testing.TB, db *mongo.Database) {
+	t.Helper()
+	mu.Lock()
+	dir := tempDir
+	mu.Unlock()
+	if dir == "" {
+		return
+	}
+	if _, err := mongodb.IndexSQLiteIDLookups(context.Background(), dir, db.Name()); err != nil {
+		t.Fatal(err)
+	}
+}
