@@ -96,6 +96,10 @@ type Session struct {
 	Token     string    `json:"-"`
 	Actor     Actor     `json:"actor"`
 	CreatedAt time.Time `json:"created_at"`
+	// OpenID is a citizen's WeChat openid, kept with the session (in
+	// Redis, never sent or logged) for calls made on the citizen's behalf,
+	// such as content security, without reading the user record.
+	OpenID string `json:"openid,omitempty"`
 }
 
 // LoginWeChat logs a citizen in with a mini-program code, creating the user
@@ -146,7 +150,7 @@ func (s *Service) LoginWeChat(ctx context.Context, code string) (Session, User, 
 		}
 	}
 	u := d.toUser()
-	sess, err := s.newSession(ctx, s.actorOf(u))
+	sess, err := s.newSession(ctx, s.actorOf(u), u.OpenID)
 	return sess, u, err
 }
 
@@ -193,7 +197,7 @@ func (s *Service) LoginPassword(ctx context.Context, username, password, clientI
 	}
 	_ = s.limiter.Reset(ctx, userKey)
 	u := d.toUser()
-	sess, err := s.newSession(ctx, s.actorOf(u))
+	sess, err := s.newSession(ctx, s.actorOf(u), u.OpenID)
 	return sess, u, err
 }
 
@@ -229,8 +233,8 @@ func (s *Service) sessionKey(token string) string {
 
 func (s *Service) userSessionsKey(userID string) string { return s.rdb.Key("usess", userID) }
 
-func (s *Service) newSession(ctx context.Context, a Actor) (Session, error) {
-	sess := Session{Token: randomToken(32), Actor: a, CreatedAt: s.now().UTC()}
+func (s *Service) newSession(ctx context.Context, a Actor, openid string) (Session, error) {
+	sess := Session{Token: randomToken(32), Actor: a, CreatedAt: s.now().UTC(), OpenID: openid}
 	data, err := json.Marshal(sess)
 	if err != nil {
 		return Session{}, err
@@ -553,4 +557,20 @@ func (a Actor) AuditActor() audit.Actor {
 		name = a.Username
 	}
 	return audit.Actor{ID: a.UserID, Role: string(a.Role), Name: name}
+}
+
+type openIDKey struct{}
+
+// WithOpenID returns ctx carrying a citizen's openid (from the session).
+func WithOpenID(ctx context.Context, openid string) context.Context {
+	if openid == "" {
+		return ctx
+	}
+	return context.WithValue(ctx, openIDKey{}, openid)
+}
+
+// OpenIDFrom returns the openid WithOpenID put in ctx, if any.
+func OpenIDFrom(ctx context.Context) string {
+	id, _ := ctx.Value(openIDKey{}).(string)
+	return id
 }

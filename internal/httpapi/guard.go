@@ -70,6 +70,7 @@ func (s *Server) guard(r Route) fiber.Handler {
 			case err == nil:
 				c.Locals(localActor, sess.Actor)
 				c.Locals(localSession, sess)
+				c.SetUserContext(account.WithOpenID(c.UserContext(), sess.OpenID))
 			case r.Rule.Public && errs.KindOf(err) == errs.KindUnauthenticated:
 				// A stale token on a public page is ignored.
 			default:
