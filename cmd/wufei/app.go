@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/ordos-wufei/wufei/internal/account"
 	"github.com/ordos-wufei/wufei/internal/audit"
@@ -105,6 +106,11 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool
 			return nil, err
 		}
 		log.Info("schema up to date", "steps_applied", n, "steps_total", len(schema.Steps))
+		// The collections the steps created get their _id lookup index now,
+		// not at the embedded store's next minute.
+		if _, err := a.store.IndexIDLookups(ctx); err != nil {
+			return nil, err
+		}
 	}
 	a.redis, err = redisx.Open(ctx, redisx.Options{URL: cfg.Redis.URL, MasterName: cfg.Redis.MasterName, Prefix: cfg.Redis.KeyPrefix, Logger: log})
 	if err != nil {
@@ -141,14 +147,27 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool
 	a.registry.SetEvidenceClaimer(httpapi.RegistryEvidence(a.uploads))
 	// <services>
 	// Free text of surveys goes through WeChat content security on behalf
-	// of the respondent, whose openid only the account record has.
+	// of the respondent, whose openid only the account record has (read
+	// once per citizen, then cached). Limits and the writer come from the
+	// configuration's surveys section.
+	sc := cfg.Surveys
+	openIDs := newOpenIDCache(200_000, func(ctx context.Context, userID string) (string, error) {
+		u, err := a.accounts.Me(ctx, account.Actor{UserID: userID})
+		return u.OpenID, err
+	})
 	a.surveys, err = survey.New(ctx, a.store.DB, a.redis, a.audit, survey.Options{Registry: a.registry, Logger: log,
+		PerRespondentPerMinute: sc.PerRespondentPerMinute, PerAddressPerMinute: sc.PerAddressPerMinute,
+		MinSecondsPerAnswer: sc.MinSecondsPerAnswer, BatchSize: sc.WriterBatchSize, BatchDelay: sc.WriterLinger, Flushers: sc.WriterFlushers,
+		TallyRebuildDrain: tallyRebuildDrain(cfg),
 		TextChecker: survey.TextCheckFunc(func(ctx context.Context, actor account.Actor, text string) (bool, error) {
-			u, err := a.accounts.Me(ctx, actor)
-			if err != nil {
-				return false, err
+			openid := account.OpenIDFrom(ctx)
+			if openid == "" {
+				var err error
+				if openid, err = openIDs.get(ctx, actor.UserID); err != nil {
+					return false, err
+				}
 			}
-			v, err := a.wechat.CheckText(ctx, u.OpenID, text)
+			v, err := a.wechat.CheckText(ctx, openid, text)
 			return v.Pass, err
 		})})
 	if err != nil {
@@ -201,6 +220,16 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool
 	a.registry.RegisterFeed("I41", a.cells.Feed())
 	// </services>
 	return a, nil
+}
+
+// tallyRebuildDrain: the embedded store allows one process, whose own
+// commits a tally rebuild waits for; replicas on MongoDB need the default
+// wait for each other's.
+func tallyRebuildDrain(cfg config.Config) time.Duration {
+	if cfg.Embedded() {
+		return -1
+	}
+	return 0
 }
 
 func accountOptions(cfg config.Config, log *slog.Logger, wc *wechat.Client) account.Options {

@@ -11,6 +11,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"math"
 	"net"
 	"net/url"
 	"os"
@@ -34,6 +35,7 @@ type Config struct {
 	Redis   Redis   `yaml:"redis"`
 	Uploads Uploads `yaml:"uploads"`
 	Cells   Cells   `yaml:"cells"`
+	Surveys Surveys `yaml:"surveys"`
 	WeChat  WeChat  `yaml:"wechat"`
 	Auth    Auth    `yaml:"auth"`
 }
@@ -80,6 +82,24 @@ type Uploads struct {
 // Cells configures 无废细胞 certification.
 type Cells struct {
 	PublicityDays int `yaml:"publicity_days"`
+}
+
+// Surveys configures survey answering: the submission limits, the default
+// too_fast threshold and the group-commit writer of responses.
+type Surveys struct {
+	// Submissions allowed per respondent and per client address in any
+	// minute; more get 429 with Retry-After.
+	PerRespondentPerMinute int `yaml:"per_respondent_per_minute"`
+	PerAddressPerMinute    int `yaml:"per_address_per_minute"`
+	// MinSecondsPerAnswer is the too_fast threshold of surveys that do not
+	// set their own.
+	MinSecondsPerAnswer float64 `yaml:"min_seconds_per_answer"`
+	// The writer stores up to WriterBatchSize responses in one insert,
+	// waiting at most WriterLinger for a batch to fill, with WriterFlushers
+	// batches in the store at once.
+	WriterBatchSize int           `yaml:"writer_batch_size"`
+	WriterLinger    time.Duration `yaml:"writer_linger"`
+	WriterFlushers  int           `yaml:"writer_flushers"`
 }
 
 // WeChat configures the mini-program client.
@@ -244,6 +264,12 @@ func setValue(v reflect.Value, raw string) error {
 			return fmt.Errorf("not an integer: %q", raw)
 		}
 		v.SetInt(int64(n))
+	case reflect.Float64:
+		f, err := strconv.ParseFloat(raw, 64)
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			return fmt.Errorf("not a number: %q", raw)
+		}
+		v.SetFloat(f)
 	case reflect.Bool:
 		b, err := strconv.ParseBool(raw)
 		if err != nil {
@@ -280,14 +306,18 @@ func (c Config) Validate() error {
 		bad("WUFEI_HTTP_ADDR", "must be host:port or :port, got %q", c.HTTP.Addr)
 	}
 	positive := map[string]int{
-		"WUFEI_HTTP_BODY_LIMIT_BYTES":            c.HTTP.BodyLimitBytes,
-		"WUFEI_HTTP_JSON_LIMIT_BYTES":            c.HTTP.JSONLimitBytes,
-		"WUFEI_HTTP_MAX_CONNECTIONS":             c.HTTP.MaxConnections,
-		"WUFEI_AUTH_LOGIN_MAX_FAILURES_PER_USER": c.Auth.LoginMaxFailuresPerUser,
-		"WUFEI_AUTH_LOGIN_MAX_FAILURES_PER_IP":   c.Auth.LoginMaxFailuresPerIP,
-		"WUFEI_AUTH_ARGON2_MEMORY_KIB":           c.Auth.Argon2MemoryKiB,
-		"WUFEI_AUTH_ARGON2_ITERATIONS":           c.Auth.Argon2Iterations,
-		"WUFEI_AUTH_ARGON2_PARALLELISM":          c.Auth.Argon2Parallelism,
+		"WUFEI_HTTP_BODY_LIMIT_BYTES":             c.HTTP.BodyLimitBytes,
+		"WUFEI_HTTP_JSON_LIMIT_BYTES":             c.HTTP.JSONLimitBytes,
+		"WUFEI_HTTP_MAX_CONNECTIONS":              c.HTTP.MaxConnections,
+		"WUFEI_AUTH_LOGIN_MAX_FAILURES_PER_USER":  c.Auth.LoginMaxFailuresPerUser,
+		"WUFEI_AUTH_LOGIN_MAX_FAILURES_PER_IP":    c.Auth.LoginMaxFailuresPerIP,
+		"WUFEI_AUTH_ARGON2_MEMORY_KIB":            c.Auth.Argon2MemoryKiB,
+		"WUFEI_AUTH_ARGON2_ITERATIONS":            c.Auth.Argon2Iterations,
+		"WUFEI_AUTH_ARGON2_PARALLELISM":           c.Auth.Argon2Parallelism,
+		"WUFEI_SURVEYS_PER_RESPONDENT_PER_MINUTE": c.Surveys.PerRespondentPerMinute,
+		"WUFEI_SURVEYS_PER_ADDRESS_PER_MINUTE":    c.Surveys.PerAddressPerMinute,
+		"WUFEI_SURVEYS_WRITER_BATCH_SIZE":         c.Surveys.WriterBatchSize,
+		"WUFEI_SURVEYS_WRITER_FLUSHERS":           c.Surveys.WriterFlushers,
 	}
 	for name, v := range positive {
 		if v <= 0 {
@@ -299,6 +329,18 @@ func (c Config) Validate() error {
 	}
 	if c.Cells.PublicityDays < 0 || c.Cells.PublicityDays > 60 {
 		bad("WUFEI_CELLS_PUBLICITY_DAYS", "must be a whole number of days 0–60, got %d", c.Cells.PublicityDays)
+	}
+	if c.Surveys.MinSecondsPerAnswer <= 0 || c.Surveys.MinSecondsPerAnswer > 600 {
+		bad("WUFEI_SURVEYS_MIN_SECONDS_PER_ANSWER", "must be above 0 and at most 600 seconds, got %g", c.Surveys.MinSecondsPerAnswer)
+	}
+	if c.Surveys.WriterBatchSize > 10000 {
+		bad("WUFEI_SURVEYS_WRITER_BATCH_SIZE", "must be at most 10000, got %d", c.Surveys.WriterBatchSize)
+	}
+	if c.Surveys.WriterFlushers > 4096 {
+		bad("WUFEI_SURVEYS_WRITER_FLUSHERS", "must be at most 4096, got %d", c.Surveys.WriterFlushers)
+	}
+	if c.Surveys.WriterLinger > time.Second {
+		bad("WUFEI_SURVEYS_WRITER_LINGER", "must be at most 1s (every submission waits up to this long), got %s", c.Surveys.WriterLinger)
 	}
 	if c.HTTP.JSONLimitBytes > c.HTTP.BodyLimitBytes {
 		bad("WUFEI_HTTP_JSON_LIMIT_BYTES", "must not exceed WUFEI_HTTP_BODY_LIMIT_BYTES")
@@ -312,6 +354,7 @@ func (c Config) Validate() error {
 		"WUFEI_WECHAT_HTTP_TIMEOUT":     c.WeChat.HTTPTimeout,
 		"WUFEI_AUTH_SESSION_TTL":        c.Auth.SessionTTL,
 		"WUFEI_AUTH_LOGIN_WINDOW":       c.Auth.LoginWindow,
+		"WUFEI_SURVEYS_WRITER_LINGER":   c.Surveys.WriterLinger,
 	}
 	for name, d := range durations {
 		if d <= 0 {

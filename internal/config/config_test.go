@@ -62,6 +62,13 @@ func TestDefaultMatchesFile(t *testing.T) {
 		{"auth.argon2_memory_kib", c.Auth.Argon2MemoryKiB, 65536},
 		{"auth.argon2_iterations", c.Auth.Argon2Iterations, 3},
 		{"auth.argon2_parallelism", c.Auth.Argon2Parallelism, 2},
+		{"surveys.per_respondent_per_minute", c.Surveys.PerRespondentPerMinute, 10},
+		// The example: a campus behind one address must fit.
+		{"surveys.per_address_per_minute", c.Surveys.PerAddressPerMinute, 300},
+		{"surveys.min_seconds_per_answer", c.Surveys.MinSecondsPerAnswer, 2.0},
+		{"surveys.writer_batch_size", c.Surveys.WriterBatchSize, 256},
+		{"surveys.writer_linger", c.Surveys.WriterLinger, 2 * time.Millisecond},
+		{"surveys.writer_flushers", c.Surveys.WriterFlushers, 2},
 	}
 	for _, ch := range checks {
 		if !reflect.DeepEqual(ch.got, ch.want) {
@@ -166,6 +173,17 @@ func TestEnvOverrides(t *testing.T) {
 			env:   map[string]string{"WUFEI_AUTH_BOOTSTRAP_ADMIN": "boss:longpassword2"},
 			check: func(c Config) any { return c.Auth.BootstrapAdmin }, want: "boss:longpassword2",
 		},
+		"float": {
+			env:   map[string]string{"WUFEI_SURVEYS_MIN_SECONDS_PER_ANSWER": "1.5"},
+			check: func(c Config) any { return c.Surveys.MinSecondsPerAnswer }, want: 1.5,
+		},
+		"survey limits and writer": {
+			env: map[string]string{"WUFEI_SURVEYS_PER_ADDRESS_PER_MINUTE": "1200", "WUFEI_SURVEYS_PER_RESPONDENT_PER_MINUTE": "3",
+				"WUFEI_SURVEYS_WRITER_BATCH_SIZE": "1", "WUFEI_SURVEYS_WRITER_LINGER": "500us", "WUFEI_SURVEYS_WRITER_FLUSHERS": "64"},
+			check: func(c Config) any { return c.Surveys },
+			want: Surveys{PerRespondentPerMinute: 3, PerAddressPerMinute: 1200, MinSecondsPerAnswer: 2,
+				WriterBatchSize: 1, WriterLinger: 500 * time.Microsecond, WriterFlushers: 64},
+		},
 		"unrelated settings keep defaults": {
 			env:   map[string]string{"WUFEI_HTTP_ADDR": "127.0.0.1:9090"},
 			check: func(c Config) any { return c.HTTP.WriteTimeout }, want: 30 * time.Second,
@@ -216,6 +234,17 @@ func TestInvalidSettingsNamed(t *testing.T) {
 		"bad duration (wechat)":     {env: map[string]string{"WUFEI_WECHAT_HTTP_TIMEOUT": "5"}, wantName: "WUFEI_WECHAT_HTTP_TIMEOUT"},
 		"bad duration (connect)":    {env: map[string]string{"WUFEI_MONGODB_CONNECT_TIMEOUT": "fast"}, wantName: "WUFEI_MONGODB_CONNECT_TIMEOUT"},
 		"bad duration (idle, zero)": {env: map[string]string{"WUFEI_HTTP_IDLE_TIMEOUT": "0"}, wantName: "WUFEI_HTTP_IDLE_TIMEOUT"},
+		"bad float":                 {env: map[string]string{"WUFEI_SURVEYS_MIN_SECONDS_PER_ANSWER": "two"}, wantName: "WUFEI_SURVEYS_MIN_SECONDS_PER_ANSWER"},
+		"NaN float":                 {env: map[string]string{"WUFEI_SURVEYS_MIN_SECONDS_PER_ANSWER": "NaN"}, wantName: "WUFEI_SURVEYS_MIN_SECONDS_PER_ANSWER"},
+		"zero too-fast threshold":   {env: map[string]string{"WUFEI_SURVEYS_MIN_SECONDS_PER_ANSWER": "0"}, wantName: "WUFEI_SURVEYS_MIN_SECONDS_PER_ANSWER"},
+		"too-fast above 600":        {env: map[string]string{"WUFEI_SURVEYS_MIN_SECONDS_PER_ANSWER": "601"}, wantName: "WUFEI_SURVEYS_MIN_SECONDS_PER_ANSWER"},
+		"zero address limit":        {env: map[string]string{"WUFEI_SURVEYS_PER_ADDRESS_PER_MINUTE": "0"}, wantName: "WUFEI_SURVEYS_PER_ADDRESS_PER_MINUTE"},
+		"negative respondent limit": {env: map[string]string{"WUFEI_SURVEYS_PER_RESPONDENT_PER_MINUTE": "-1"}, wantName: "WUFEI_SURVEYS_PER_RESPONDENT_PER_MINUTE"},
+		"zero batch":                {env: map[string]string{"WUFEI_SURVEYS_WRITER_BATCH_SIZE": "0"}, wantName: "WUFEI_SURVEYS_WRITER_BATCH_SIZE"},
+		"huge batch":                {env: map[string]string{"WUFEI_SURVEYS_WRITER_BATCH_SIZE": "100000"}, wantName: "WUFEI_SURVEYS_WRITER_BATCH_SIZE"},
+		"zero linger":               {env: map[string]string{"WUFEI_SURVEYS_WRITER_LINGER": "0s"}, wantName: "WUFEI_SURVEYS_WRITER_LINGER"},
+		"long linger":               {env: map[string]string{"WUFEI_SURVEYS_WRITER_LINGER": "2s"}, wantName: "WUFEI_SURVEYS_WRITER_LINGER"},
+		"zero flushers":             {env: map[string]string{"WUFEI_SURVEYS_WRITER_FLUSHERS": "0"}, wantName: "WUFEI_SURVEYS_WRITER_FLUSHERS"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -275,6 +304,20 @@ func TestConfigFile(t *testing.T) {
 		// Keys the file does not mention keep their defaults.
 		if c.Log.Format != "text" || c.HTTP.ReadTimeout != 15*time.Second || c.MongoDB.Database != "wufei" {
 			t.Errorf("file reset other settings: %+v", c)
+		}
+	})
+
+	t.Run("survey limits from a file", func(t *testing.T) {
+		t.Parallel()
+		p := write(t, "surveys:\n  per_address_per_minute: 600\n  min_seconds_per_answer: 1.25\n  writer_linger: 5ms\n")
+		c, err := Load(p, envMap(nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := Default().Surveys
+		want.PerAddressPerMinute, want.MinSecondsPerAnswer, want.WriterLinger = 600, 1.25, 5*time.Millisecond
+		if c.Surveys != want {
+			t.Errorf("surveys = %+v, want %+v", c.Surveys, want)
 		}
 	})
 

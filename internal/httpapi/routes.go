@@ -76,6 +76,7 @@ func (s *Server) table() []Route {
 		{Method: get, Path: "/api/v1/surveys/:id/stats", Rule: Roles(admin, evaluator), Handler: s.handleSurveyStats},
 		{Method: post, Path: "/api/v1/surveys/:id/signoff", Rule: Roles(evaluator), Handler: s.handleSurveySignoff},
 		{Method: get, Path: "/api/v1/surveys/:id/export", Rule: Roles(admin, evaluator), Handler: s.handleSurveyExport},
+		{Method: post, Path: "/api/v1/surveys/:id/tallies/rebuild", Rule: Roles(admin), Handler: s.handleRebuildSurveyTallies},
 		// </survey-routes>
 
 		// 无废细胞 certification.

@@ -324,6 +324,15 @@ func (s *Server) handleSurveySignoff(c *fiber.Ctx) error {
 		"export_sha256": so.ExportSHA256})
 }
 
+func (s *Server) handleRebuildSurveyTallies(c *fiber.Ctx) error {
+	id := c.Params("id")
+	n, err := s.Surveys.RebuildTallies(c.UserContext(), mustActor(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"survey_id": id, "responses": n})
+}
+
 // handleSurveyExport writes the export to a temporary file while hashing
 // it, then streams the file: memory stays flat however large the survey,
 // and the SHA-256 goes out in a header before the body.

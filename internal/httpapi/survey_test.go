@@ -311,6 +311,14 @@ func TestSurveyAnswering(t *testing.T) {
 	tq := e.citizen("o_quota2")
 	st := e.start(id, tq)
 	e.do("POST", path, tq, submitBody(goodAnswers(2, false), "150627", st)).wantError(409, "quota_full")
+	// Redis loses the quota counter: it is rebuilt from the stored
+	// responses, and the quota still holds.
+	qkeys, err := e.rdb.Keys(context.Background(), e.rdb.Key("survey", "q2", "*")).Result()
+	if err != nil || len(qkeys) != 1 {
+		t.Fatalf("quota keys %v, %v", qkeys, err)
+	}
+	e.rdb.Del(context.Background(), qkeys...)
+	e.do("POST", path, tq, submitBody(goodAnswers(2, false), "150627", st)).wantError(409, "quota_full")
 
 	flags := map[string]int{}
 	cur, err := e.db.Collection("survey_responses").Find(context.Background(), bson.M{"survey_id": id})
@@ -379,6 +387,32 @@ func TestSurveyRateLimits(t *testing.T) {
 	c2 := e.citizen("o_second")
 	e.do("POST", path, c2, submitBody(goodAnswers(5, true), "150602", "x")).wantError(400, "invalid_start_token")
 	e.do("POST", path, c2, submitBody(goodAnswers(5, true), "150602", "x")).wantError(429, "rate_limited")
+}
+
+// TestSurveyRepeatsAndRefusalsDoNotCount: a repeat is refused as
+// already_responded, never 429, and neither it nor a refused submission
+// uses the respondent's allowance.
+func TestSurveyRepeatsAndRefusalsDoNotCount(t *testing.T) {
+	e := newEnv(t)
+	clock := e.surveyClock()
+	limited, err := survey.New(context.Background(), e.db, e.rdb, e.audit, survey.Options{Registry: e.registry, Logger: quiet,
+		PerRespondentPerMinute: 2, PerAddressPerMinute: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(limited.Close)
+	limited.SetClock(clock.now)
+	a, b := e.publishedSurvey(surveyDefinition()), e.publishedSurvey(surveyDefinition())
+	e.srv.Surveys = limited
+	c := e.tokens[account.RoleCitizen]
+	ta, tb := e.start(a, c), e.start(b, c)
+	clock.advance(time.Minute)
+	e.do("POST", "/api/v1/surveys/"+a+"/responses", c, submitBody(goodAnswers(5, true), "150602", ta)).want(201)
+	for range 4 {
+		e.do("POST", "/api/v1/surveys/"+a+"/responses", c, submitBody(goodAnswers(5, true), "150602", ta)).wantError(409, "already_responded")
+	}
+	// The second submission of the minute: allowed, the repeats did not count.
+	e.do("POST", "/api/v1/surveys/"+b+"/responses", c, submitBody(goodAnswers(5, true), "150602", tb)).want(201)
 }
 
 func TestSurveyConcurrentDuplicatesAndTallies(t *testing.T) {
@@ -463,8 +497,9 @@ func TestSurveyConcurrentDuplicatesAndTallies(t *testing.T) {
 	if after["source"] != "responses" || after["n_total"].(float64) != 122 {
 		t.Fatalf("after losing the tallies: source %v, n_total %v", after["source"], after["n_total"])
 	}
-	if err := e.srv.Surveys.RebuildTallies(context.Background(), id); err != nil {
-		t.Fatal(err)
+	rb := e.do("POST", "/api/v1/surveys/"+id+"/tallies/rebuild", admin, nil).want(200).json()
+	if rb["survey_id"] != id || rb["responses"].(float64) != 122 {
+		t.Fatalf("rebuild answered %v", rb)
 	}
 	rebuilt := e.do("GET", "/api/v1/surveys/"+id+"/stats", admin, nil).want(200).json()
 	if rebuilt["source"] != "tallies" || rebuilt["n_total"].(float64) != 122 {
@@ -660,4 +695,108 @@ func jsonEncode(b *bytes.Buffer, v any) error {
 	enc := json.NewEncoder(b)
 	enc.SetIndent("", " ")
 	return enc.Encode(v)
+}
+
+func TestSurveyTallyRebuildRoute(t *testing.T) {
+	e := newEnv(t)
+	admin := e.tokens[account.RoleAdmin]
+	id := e.publishedSurvey(surveyDefinition())
+	path := "/api/v1/surveys/" + id + "/tallies/rebuild"
+	// Only the admin.
+	e.do("POST", path, "", nil).wantError(401, "unauthenticated")
+	for _, r := range []account.Role{account.RoleEvaluator, account.RoleDepartment, account.RoleDistrict, account.RoleCitizen} {
+		e.do("POST", path, e.tokens[r], nil).wantError(403, "forbidden")
+	}
+	e.do("POST", "/api/v1/surveys/s_unknown/tallies/rebuild", admin, nil).wantError(404, "survey_not_found")
+	draft := e.do("POST", "/api/v1/surveys", admin, surveyDefinition()).want(201).json()["id"].(string)
+	e.do("POST", "/api/v1/surveys/"+draft+"/tallies/rebuild", admin, nil).wantError(409, "survey_not_published")
+	// One rebuild at a time.
+	unlock, ok, err := e.rdb.TryLock(context.Background(), "survey-tally-rebuild:"+id, time.Minute)
+	if err != nil || !ok {
+		t.Fatalf("lock: %v %v", ok, err)
+	}
+	e.do("POST", path, admin, nil).wantError(409, "tally_rebuild_running")
+	unlock()
+	if got := e.do("POST", path, admin, nil).want(200).json()["responses"]; got != 0.0 {
+		t.Fatalf("responses %v, want 0", got)
+	}
+	// Audited.
+	var page struct {
+		Items []map[string]any `json:"items"`
+	}
+	e.do("GET", "/api/v1/admin/audit?action=survey.tallies_rebuild&object_id="+id, admin, nil).want(200).decode(&page)
+	if len(page.Items) != 1 {
+		t.Fatalf("audit entries %v", page.Items)
+	}
+}
+
+// TestSurveyTallyRebuildDuringSubmissions: Redis loses the tallies; the
+// admin rebuilds them (three times) while 150 citizens submit at once.
+// Afterwards the live tallies equal the recomputation from the stored
+// responses: nothing counted twice, nothing missed.
+func TestSurveyTallyRebuildDuringSubmissions(t *testing.T) {
+	e := newEnv(t)
+	clock := e.surveyClock()
+	admin := e.tokens[account.RoleAdmin]
+	id := e.publishedSurvey(surveyDefinition())
+	path := "/api/v1/surveys/" + id + "/responses"
+	districts := []string{"150602", "150603", "150621", "150622", "150623", "150624", "150625", "150626", "150627"}
+	type who struct{ token, start string }
+	people := make([]who, 150)
+	for i := range people {
+		tk := e.devCitizen(fmt.Sprintf("o_rebuild_%d", i))
+		people[i] = who{tk, e.start(id, tk)}
+	}
+	clock.advance(time.Minute)
+	submit := func(i int) {
+		a := goodAnswers(1+i%5, i%4 != 0)
+		if i%13 == 0 {
+			a["q8"] = "c" // attention failed: counted apart
+		}
+		e.do("POST", path, people[i].token, submitBody(a, districts[i%len(districts)], people[i].start)).want(201)
+	}
+	for i := range 30 {
+		submit(i)
+	}
+	if err := e.rdb.Del(context.Background(), e.rdb.Key("survey", "tally", id)).Err(); err != nil {
+		t.Fatal(err)
+	}
+	// Rebuilds one after another for as long as the submissions run; each
+	// reads whatever is stored by then while batches keep committing.
+	var done atomic.Bool
+	rebuilds := make(chan int)
+	go func() {
+		n := 0
+		for !done.Load() || n == 0 {
+			res := e.do("POST", "/api/v1/surveys/"+id+"/tallies/rebuild", admin, nil)
+			if res.Status != 200 {
+				t.Errorf("rebuild: %d %s", res.Status, res.Body)
+				break
+			}
+			n++
+		}
+		rebuilds <- n
+	}()
+	var wg sync.WaitGroup
+	for i := 30; i < len(people); i++ {
+		wg.Go(func() { submit(i) })
+	}
+	wg.Wait()
+	done.Store(true)
+	t.Logf("%d rebuilds ran during %d concurrent submissions", <-rebuilds, len(people)-30)
+	live := e.do("GET", "/api/v1/surveys/"+id+"/stats", admin, nil).want(200).json()
+	stored := e.do("GET", "/api/v1/surveys/"+id+"/stats?source=responses", admin, nil).want(200).json()
+	if live["source"] != "tallies" {
+		t.Fatalf("live source %v after the rebuilds", live["source"])
+	}
+	for _, k := range []string{"source", "computed_at"} {
+		delete(live, k)
+		delete(stored, k)
+	}
+	if lj, sj := mustJSON(t, live), mustJSON(t, stored); lj != sj {
+		t.Fatalf("tallies and stored responses disagree after rebuilding during submissions:\n%s\n%s", lj, sj)
+	}
+	if live["n_total"].(float64) != float64(len(people)) {
+		t.Fatalf("n_total %v, want %d", live["n_total"], len(people))
+	}
 }

@@ -1,6 +1,7 @@
 package survey
 
 import (
+	"cmp"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -17,10 +18,12 @@ import (
 	"unicode/utf8"
 
 	"github.com/redis/go-redis/v9"
+	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/mongo"
 
 	"github.com/ordos-wufei/wufei/internal/account"
 	"github.com/ordos-wufei/wufei/internal/platform/errs"
+	"github.com/ordos-wufei/wufei/internal/platform/ratelimit"
 	"github.com/ordos-wufei/wufei/internal/stats"
 )
 
@@ -49,6 +52,11 @@ func (s *Service) Start(ctx context.Context, a account.Actor, id string) (string
 		return "", ErrNotOpen
 	}
 	resp := respondentHash(id, a.RespondentKey)
+	// Redis knows most who have answered (committed marks them); the store
+	// is asked only when it does not.
+	if v, err := s.rdb.Get(ctx, s.reserveKey(id, resp)).Result(); err == nil && v == reserveDone {
+		return "", ErrAlreadyResponded
+	}
 	if done, err := s.st.responseExists(ctx, responseID(id, resp)); err != nil {
 		return "", err
 	} else if done {
@@ -94,10 +102,13 @@ type Submission struct {
 	ClientIP   string
 }
 
-// Submit stores a response and returns its id. Order of checks: survey
+// Submit stores a response and returns its id. Order of verdicts: survey
 // open, one response per respondent (so a repeat gets already_responded
 // whatever else is wrong), rate limits, start token, answers, quota,
-// content security; then the group-commit writer.
+// content security; then the group-commit writer. The start token and the
+// answers are checked first (no I/O), so that the duplicate check, both
+// rate limits and the quota take one Redis round trip; their verdicts are
+// then reported in that order.
 func (s *Service) Submit(ctx context.Context, a account.Actor, id string, in Submission) (string, error) {
 	if a.RespondentKey == "" {
 		return "", ErrNotRespondent
@@ -112,76 +123,55 @@ func (s *Service) Submit(ctx context.Context, a account.Actor, id string, in Sub
 	}
 	resp := respondentHash(id, a.RespondentKey)
 	rid := responseID(id, resp)
-	release, err := s.reserve(ctx, id, resp)
-	if err != nil {
-		return "", err
+	started, invalid := s.checkStart(in.StartToken, id, resp)
+	var answers map[string]Answer
+	var district string
+	var texts map[string]string
+	if invalid == nil {
+		answers, district, texts, invalid = parseAnswers(sv, in, s.census)
 	}
-	committed := false
-	defer func() {
-		if !committed {
-			release()
-		}
-	}()
-	// Limits count after the duplicate check, so a repeat always reads
-	// already_responded.
-	if err := s.rateLimit(ctx, a, in.ClientIP); err != nil {
-		return "", err
+	quota := ""
+	if _, ok := sv.Quotas[district]; ok && invalid == nil {
+		quota = district
 	}
-	started, err := s.checkStart(in.StartToken, id, resp)
-	if err != nil {
-		return "", err
-	}
-	answers, district, texts, err := parseAnswers(sv, in, s.census)
-	if err != nil {
-		return "", err
-	}
-	doc := &Response{ID: rid, SurveyID: id, Respondent: resp, District: district, Answers: answers,
-		Flags: flags(sv, answers, now.Sub(started)), StartedAt: started.UTC(), SubmittedAt: now.UTC().Truncate(time.Millisecond)}
-	doc.Sex, doc.Age = demographics(sv, answers)
-	unquota, err := s.takeQuota(ctx, sv, district)
+	adm, err := s.admit(ctx, sv, a, resp, in.ClientIP, quota)
 	if err != nil {
 		return "", err
 	}
 	stored := false
 	defer func() {
 		if !stored {
-			unquota()
+			adm.release(ctx)
 		}
 	}()
+	if err := adm.verdict(); err != nil {
+		return "", err
+	}
+	if invalid != nil {
+		return "", invalid
+	}
+	if adm.quotaFull {
+		return "", ErrQuotaFull
+	}
+	doc := &Response{ID: rid, SurveyID: id, Respondent: resp, District: district, Answers: answers,
+		Flags: flags(sv, answers, now.Sub(started)), StartedAt: started.UTC(), SubmittedAt: now.UTC().Truncate(time.Millisecond)}
+	doc.Sex, doc.Age = demographics(sv, answers)
 	if err := s.checkTexts(ctx, a, texts); err != nil {
 		return "", err
 	}
 	if err := s.w.write(ctx, doc); err != nil {
 		if mongo.IsDuplicateKeyError(err) {
 			// Redis had lost the reservation; the _id is the final guard.
-			// Keep the reservation: the stored response owns it.
-			committed = true
+			// The reservation now belongs to the stored response: mark it
+			// done, and give the quota place back.
+			adm.reserved = false
+			_ = s.rdb.Set(context.WithoutCancel(ctx), adm.reserveKey, reserveDone, doneTTL(sv, now)).Err()
 			return "", ErrAlreadyResponded
 		}
 		return "", fmt.Errorf("store response: %w", err)
 	}
-	committed, stored = true, true
+	stored = true
 	return rid, nil
-}
-
-func (s *Service) rateLimit(ctx context.Context, a account.Actor, ip string) error {
-	checks := []struct {
-		key   string
-		limit int
-	}{
-		{s.rdb.Key("survey", "rl", "user", a.UserID), s.opt.PerRespondentPerMinute},
-		{s.rdb.Key("survey", "rl", "ip", ip), s.opt.PerAddressPerMinute},
-	}
-	for _, c := range checks {
-		res, err := s.limiter.Allow(ctx, c.key, c.limit, time.Minute)
-		if err != nil {
-			return err
-		}
-		if !res.Allowed {
-			return ErrRateLimited.WithRetryAfter(int((res.RetryAfter + time.Second - 1) / time.Second))
-		}
-	}
-	return nil
 }
 
 // Reservation values: pending while a submission is in flight (short, so a
@@ -190,58 +180,178 @@ const (
 	reservePending = "p"
 	reserveDone    = "d"
 	pendingTTL     = time.Minute
-	doneTTL        = 400 * 24 * time.Hour
 )
+
+// doneTTL keeps a respondent's done mark while the survey can still be
+// answered (plus a day), not longer: the stored response refuses repeats
+// for good, and marks of closed surveys would only fill Redis (the embedded
+// miniredis walks every key with a TTL ten times a second).
+func doneTTL(sv *Survey, now time.Time) time.Duration {
+	if sv == nil {
+		return 24 * time.Hour
+	}
+	return max(sv.ClosesAt.Sub(now), 0) + 24*time.Hour
+}
 
 func (s *Service) reserveKey(surveyID, resp string) string {
 	return s.rdb.Key("survey", "resp", surveyID, resp)
 }
 
-// reserve is the fast duplicate check (DESIGN.md §2): SET NX on the
-// respondent's key. It also catches two submissions arriving at once.
-func (s *Service) reserve(ctx context.Context, surveyID, resp string) (release func(), err error) {
-	key := s.reserveKey(surveyID, resp)
-	ok, err := s.rdb.SetNX(ctx, key, reservePending, pendingTTL).Result()
-	if err != nil {
-		return nil, fmt.Errorf("survey reserve: %w", err)
-	}
-	if !ok {
-		return nil, ErrAlreadyResponded
-	}
-	return func() { _ = s.rdb.Del(context.WithoutCancel(ctx), key).Err() }, nil
-}
+// quotaBase offsets every district quota counter. A counter Redis lost is
+// recreated by the next INCR from zero, so it reads below quotaBase: the
+// submission then knows to rebuild it from the stored responses instead of
+// trusting a count that forgot them. Publish starts counters at quotaBase.
+const quotaBase = int64(1) << 40
 
+// quotaKey names a district's quota counter (the "q2" generation counts
+// from quotaBase; older counters are ignored and rebuilt).
 func (s *Service) quotaKey(surveyID, district string) string {
-	return s.rdb.Key("survey", "quota", surveyID, district)
+	return s.rdb.Key("survey", "q2", surveyID, district)
 }
 
-// takeQuota counts the response against its district's quota. The counter
-// lives in Redis; when it is missing it is first rebuilt from the store.
-func (s *Service) takeQuota(ctx context.Context, sv *Survey, district string) (release func(), err error) {
-	limit, ok := sv.Quotas[district]
-	if !ok {
-		return func() {}, nil
+// admission is the outcome of a submission's one round trip to Redis:
+// the reservation (DESIGN.md §2's fast duplicate check, SET NX on the
+// respondent's key, which also catches two submissions at the same moment),
+// the per-respondent and per-address limits and the district quota.
+type admission struct {
+	s         *Service
+	duplicate bool
+	limited   *ratelimit.Result
+	quotaFull bool
+
+	// What release must undo.
+	reserveKey string
+	reserved   bool               // we hold the pending reservation
+	limits     []*ratelimit.Event // counted events to take back
+	quotaKey   string             // the quota counter we incremented
+}
+
+// admit runs the duplicate check, both rate limits and, when quotaDistrict
+// is set, the quota increment in one pipeline. An error is Redis failing;
+// the verdicts are in the admission, whose release undoes what should not
+// stay counted.
+func (s *Service) admit(ctx context.Context, sv *Survey, a account.Actor, resp, ip, quotaDistrict string) (*admission, error) {
+	adm := &admission{s: s, reserveKey: s.reserveKey(sv.ID, resp)}
+	pipe := s.rdb.Pipeline()
+	reserve := pipe.SetNX(ctx, adm.reserveKey, reservePending, pendingTTL)
+	user := s.window.Queue(ctx, pipe, s.rdb.Key("survey", "rlw", "user", a.UserID), s.opt.PerRespondentPerMinute, time.Minute)
+	addr := s.window.Queue(ctx, pipe, s.rdb.Key("survey", "rlw", "ip", ip), s.opt.PerAddressPerMinute, time.Minute)
+	var quota *redis.IntCmd
+	if quotaDistrict != "" {
+		adm.quotaKey = s.quotaKey(sv.ID, quotaDistrict)
+		quota = pipe.Incr(ctx, adm.quotaKey)
 	}
-	key := s.quotaKey(sv.ID, district)
-	if n, err := s.rdb.Exists(ctx, key).Result(); err != nil {
-		return nil, err
-	} else if n == 0 {
-		stored, err := s.st.responses.CountDocuments(ctx, map[string]any{"survey_id": sv.ID, "district": district})
+	if _, err := pipe.Exec(ctx); err != nil {
+		// Undo what is known to have happened; uncertain rate-limit counts
+		// stay (they expire), as would a reservation whose reply was lost
+		// (it expires with pendingTTL).
+		adm.reserved = reserve.Err() == nil && reserve.Val()
+		if quota == nil || quota.Err() != nil {
+			adm.quotaKey = ""
+		}
+		adm.release(ctx)
+		return nil, fmt.Errorf("survey admission: %w", err)
+	}
+	ok, _ := reserve.Result()
+	adm.reserved = ok
+	adm.duplicate = !ok
+	adm.limits = []*ratelimit.Event{user, addr}
+	var limited []ratelimit.Result
+	for _, e := range adm.limits {
+		r, err := e.Result()
 		if err != nil {
+			adm.release(ctx)
+			return nil, err
+		}
+		if !r.Allowed {
+			limited = append(limited, r)
+		}
+	}
+	if len(limited) > 0 {
+		// The longer wait is the one that matters.
+		slices.SortFunc(limited, func(x, y ratelimit.Result) int { return cmp.Compare(y.RetryAfter, x.RetryAfter) })
+		adm.limited = &limited[0]
+	}
+	// A repeat or a refused request is not counted against the limits (a
+	// respondent retrying after 429 must not extend it); an invalid one is,
+	// so malformed floods are limited too.
+	if !adm.duplicate && adm.limited == nil {
+		adm.limits = nil
+	}
+	if quota != nil {
+		n, err := quota.Result()
+		if err != nil {
+			adm.release(ctx)
 			return nil, fmt.Errorf("survey quota: %w", err)
 		}
-		_ = s.rdb.SetNX(ctx, key, stored, 0).Err()
+		if n < quotaBase {
+			if n, err = s.rebuildQuota(ctx, sv, quotaDistrict, n); err != nil {
+				adm.release(ctx)
+				return nil, err
+			}
+		} else {
+			n -= quotaBase
+		}
+		adm.quotaFull = n > int64(sv.Quotas[quotaDistrict])
 	}
-	n, err := s.rdb.Incr(ctx, key).Result()
+	return adm, nil
+}
+
+// verdict is the first refusal in the order of checks: already responded,
+// then rate limited.
+func (adm *admission) verdict() error {
+	if adm.duplicate {
+		return ErrAlreadyResponded
+	}
+	if adm.limited != nil {
+		return ErrRateLimited.WithRetryAfter(int((adm.limited.RetryAfter + time.Second - 1) / time.Second))
+	}
+	return nil
+}
+
+// release undoes, in one round trip, what a submission that was not stored
+// must not leave behind: its pending reservation, its quota place, and its
+// rate-limit counts when it was a repeat or refused. Detached from the
+// request, so a client that hangs up cannot leave them half undone.
+func (adm *admission) release(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	pipe := adm.s.rdb.Pipeline()
+	if adm.reserved {
+		pipe.Del(ctx, adm.reserveKey)
+	}
+	for _, e := range adm.limits {
+		e.Undo(ctx, pipe)
+	}
+	if adm.quotaKey != "" {
+		pipe.Decr(ctx, adm.quotaKey)
+	}
+	if pipe.Len() == 0 {
+		return
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		adm.s.log.Warn("survey admission not released", "err", err)
+	}
+}
+
+// rebuildQuota handles a quota counter Redis lost: n counts the
+// submissions that incremented it since (this one included). One
+// submission at a time (a short Redis lock) adds quotaBase plus the stored
+// responses of the district, so the counter is whole again; meanwhile each
+// judges by stored + n. A response stored while the counter is rebuilt may
+// be counted twice, which can only end the quota a little early.
+func (s *Service) rebuildQuota(ctx context.Context, sv *Survey, district string, n int64) (int64, error) {
+	stored, err := s.st.responses.CountDocuments(ctx, bson.D{{Key: "survey_id", Value: sv.ID}, {Key: "district", Value: district}})
 	if err != nil {
-		return nil, fmt.Errorf("survey quota: %w", err)
+		return 0, fmt.Errorf("survey quota: %w", err)
 	}
-	release = func() { _ = s.rdb.Decr(context.WithoutCancel(ctx), key).Err() }
-	if n > int64(limit) {
-		release()
-		return nil, ErrQuotaFull
+	key := s.quotaKey(sv.ID, district)
+	if ok, err := s.rdb.SetNX(ctx, key+":rebuild", 1, 10*time.Second).Result(); err == nil && ok {
+		if err := s.rdb.IncrBy(ctx, key, quotaBase+stored).Err(); err != nil {
+			return 0, fmt.Errorf("survey quota: %w", err)
+		}
 	}
-	return release, nil
+	return stored + n, nil
 }
 
 func (s *Service) checkTexts(ctx context.Context, a account.Actor, texts map[string]string) error {
@@ -478,39 +588,40 @@ func demographics(sv *Survey, answers map[string]Answer) (stats.Sex, stats.AgeBa
 }
 
 // committed runs after each batch is stored: it marks the respondents done
-// and adds the batch to the live tallies in one round trip.
+// (one pipeline) and adds the batch to each survey's live tallies (see
+// addToTallies). Should the tallies fail, their completeness mark goes, so
+// statistics come from the store until RebuildTallies.
 func (s *Service) committed(docs []*Response) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
 	defer cancel()
-	bySurvey := map[string]map[string]int64{}
-	cache := map[string]*Survey{}
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for _, d := range docs {
-			p.Set(ctx, s.reserveKey(d.SurveyID, d.Respondent), reserveDone, doneTTL)
-			sv, ok := cache[d.SurveyID]
-			if !ok {
-				sv, _ = s.published(ctx, d.SurveyID)
-				cache[d.SurveyID] = sv
-			}
-			if sv == nil {
-				continue
-			}
-			t := bySurvey[d.SurveyID]
-			if t == nil {
-				t = map[string]int64{}
-				bySurvey[d.SurveyID] = t
-			}
-			tallyFields(sv, d, t)
+	bySurvey := map[string][]*Response{}
+	surveys := map[string]*Survey{}
+	pipe := s.rdb.Pipeline()
+	for _, d := range docs {
+		sv, ok := surveys[d.SurveyID]
+		if !ok {
+			sv, _ = s.published(ctx, d.SurveyID)
+			surveys[d.SurveyID] = sv
 		}
-		for id, t := range bySurvey {
-			key := s.tallyKey(id)
-			for f, n := range t {
-				p.HIncrBy(ctx, key, f, n)
-			}
+		pipe.Set(ctx, s.reserveKey(d.SurveyID, d.Respondent), reserveDone, doneTTL(sv, s.now()))
+		bySurvey[d.SurveyID] = append(bySurvey[d.SurveyID], d)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		// The store's _id still refuses repeats.
+		s.log.Warn("survey respondents not marked done", "err", err, "responses", len(docs))
+	}
+	for id, ds := range bySurvey {
+		sv := surveys[id]
+		var err error
+		if sv == nil {
+			err = ErrNotFound
+		} else {
+			err = s.addToTallies(ctx, sv, ds)
 		}
-		return nil
-	})
-	if err != nil {
-		s.log.Error("survey tallies not updated", "err", err, "responses", len(docs))
+		if err != nil {
+			s.log.Error("survey tallies not updated; live statistics fall back to stored responses until rebuilt",
+				"err", err, "survey", id, "responses", len(ds))
+			_ = s.rdb.HDel(context.WithoutCancel(ctx), s.tallyKey(id), tallyComplete).Err()
+		}
 	}
 }

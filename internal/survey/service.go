@@ -38,19 +38,31 @@ type Registry interface {
 	RecordSignedOff(ctx context.Context, a account.Actor, code string, in registry.SignedOff) (registry.Measurement, error)
 }
 
-// Options configure the service; zero fields take the defaults.
+// Options configure the service; zero fields take the defaults (which are
+// those of configs/wufei.yaml's surveys section).
 type Options struct {
 	// Per-respondent and per-client-address submission limits per minute.
 	// The per-address default lets a campus or office behind one address
 	// answer.
 	PerRespondentPerMinute int // default 10
 	PerAddressPerMinute    int // default 300
-	BatchSize              int
-	BatchDelay             time.Duration
-	Flushers               int
-	TextChecker            TextChecker
-	Registry               Registry
-	Logger                 *slog.Logger
+	// MinSecondsPerAnswer is the too_fast threshold given to surveys that
+	// do not set their own (default DefaultMinSecondsPerAnswer).
+	MinSecondsPerAnswer float64
+	// The group-commit writer: responses per insert (default 256), how long
+	// a batch waits to fill (default 2 ms), batches in the store at once
+	// (default 2).
+	BatchSize  int
+	BatchDelay time.Duration
+	Flushers   int
+	// TallyRebuildDrain is how long RebuildTallies waits, after reading the
+	// stored responses, for other replicas' tally commits still in flight
+	// (default commitTimeout plus a second). A single process, which the
+	// embedded store always is, needs none: negative means no wait.
+	TallyRebuildDrain time.Duration
+	TextChecker       TextChecker
+	Registry          Registry
+	Logger            *slog.Logger
 	// Census is the weighting frame; nil loads the embedded 2020 census.
 	Census *stats.Census
 }
@@ -67,7 +79,7 @@ func (f TextCheckFunc) CheckText(ctx context.Context, a account.Actor, text stri
 type Service struct {
 	st       *store
 	rdb      *redisx.Client
-	limiter  *ratelimit.Limiter
+	window   *ratelimit.Window
 	audit    *audit.Log
 	census   *stats.Census
 	opt      Options
@@ -79,6 +91,8 @@ type Service struct {
 
 	cacheMu sync.Mutex
 	cache   map[string]cachedSurvey
+
+	afterScan func() // tests: runs between a tally rebuild's scan and its reconciliation
 }
 
 type cachedSurvey struct {
@@ -105,10 +119,16 @@ func New(ctx context.Context, db *mongo.Database, rdb *redisx.Client, al *audit.
 	if opt.PerAddressPerMinute <= 0 {
 		opt.PerAddressPerMinute = 300
 	}
+	if opt.TallyRebuildDrain == 0 {
+		opt.TallyRebuildDrain = commitTimeout + time.Second
+	}
+	if opt.MinSecondsPerAnswer <= 0 {
+		opt.MinSecondsPerAnswer = DefaultMinSecondsPerAnswer
+	}
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
-	s := &Service{st: newStore(db), rdb: rdb, limiter: ratelimit.New(rdb), audit: al, census: census, opt: opt,
+	s := &Service{st: newStore(db), rdb: rdb, window: ratelimit.NewWindow(rdb), audit: al, census: census, opt: opt,
 		log: opt.Logger, locks: mongodb.NewLocker(), now: time.Now, cache: map[string]cachedSurvey{}}
 	key, err := s.st.secret(ctx, "start_token_key")
 	if err != nil {
@@ -145,9 +165,18 @@ func auditView(sv *Survey) map[string]any {
 		"opens_at": sv.OpensAt, "closes_at": sv.ClosesAt, "questions": len(sv.Questions)}
 }
 
+// validate gives d the configured too_fast threshold when it has none, then
+// checks it.
+func (s *Service) validate(d *Definition) error {
+	if d.MinSecondsPerAnswer == 0 {
+		d.MinSecondsPerAnswer = s.opt.MinSecondsPerAnswer
+	}
+	return validateDefinition(d, s.census)
+}
+
 // Create stores a new draft.
 func (s *Service) Create(ctx context.Context, a account.Actor, d Definition) (*Survey, error) {
-	if err := validateDefinition(&d, s.census); err != nil {
+	if err := s.validate(&d); err != nil {
 		return nil, err
 	}
 	now := s.now().UTC()
@@ -211,7 +240,7 @@ func (s *Service) Update(ctx context.Context, a account.Actor, id string, p Patc
 	before := auditView(sv)
 	d := sv.Definition
 	p.ApplyTo(&d)
-	if err := validateDefinition(&d, s.census); err != nil {
+	if err := s.validate(&d); err != nil {
 		return nil, err
 	}
 	rev := sv.Rev
@@ -226,15 +255,28 @@ func (s *Service) Update(ctx context.Context, a account.Actor, id string, p Patc
 // Publish freezes a draft and opens it at its opens_at.
 func (s *Service) Publish(ctx context.Context, a account.Actor, id string) (*Survey, error) {
 	// A published survey has no responses yet: its (empty) tallies are
-	// complete from the start.
-	if err := s.rdb.HSet(ctx, s.tallyKey(id), tallyComplete, 1).Err(); err != nil {
-		return nil, fmt.Errorf("survey tallies: %w", err)
+	// complete from the start, and its quota counters start at their base.
+	// (Only for a draft: marking the tallies of a survey that has answers
+	// complete could hide that Redis lost them.)
+	sv, err := s.st.survey(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if sv.Status == StatusDraft {
+		pipe := s.rdb.Pipeline()
+		pipe.HSet(ctx, s.tallyKey(id), tallyComplete, 1)
+		for d := range sv.Quotas {
+			pipe.SetNX(ctx, s.quotaKey(id, d), quotaBase, 0)
+		}
+		if _, err := pipe.Exec(ctx); err != nil {
+			return nil, fmt.Errorf("survey tallies: %w", err)
+		}
 	}
 	return s.transition(ctx, a, id, "survey.publish", func(sv *Survey, now time.Time) error {
 		if sv.Status != StatusDraft {
 			return ErrNotDraft.WithMessage("只有草稿可以发布")
 		}
-		if err := validateDefinition(&sv.Definition, s.census); err != nil {
+		if err := s.validate(&sv.Definition); err != nil {
 			return err
 		}
 		if !sv.ClosesAt.After(now) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"math"
 	"strings"
 	"time"
@@ -142,6 +143,10 @@ func (s *Service) Participation(ctx context.Context) (registry.FeedValue, error)
 	byDistrict := map[string]int64{}
 	for _, sv := range surveys {
 		t, err := s.liveCounts(ctx, sv.ID)
+		if errors.Is(err, errTalliesIncomplete) {
+			// Lost or being rebuilt: count the record instead.
+			t, err = s.storedCounts(ctx, &sv)
+		}
 		if err != nil {
 			return registry.FeedValue{}, err
 		}

@@ -30,6 +30,11 @@ type writer struct {
 	wg        sync.WaitGroup
 	stop      chan struct{}
 	closeOnce sync.Once
+
+	// Batches being stored and committed, for settled.
+	mu       sync.Mutex
+	seq      int64
+	inflight map[int64]chan struct{}
 }
 
 type writeReq struct {
@@ -49,7 +54,8 @@ func newWriter(coll *mongo.Collection, size int, delay time.Duration, flushers i
 	if flushers <= 0 {
 		flushers = 2
 	}
-	w := &writer{coll: coll, size: size, delay: delay, in: make(chan writeReq, size*4), committed: committed, stop: make(chan struct{})}
+	w := &writer{coll: coll, size: size, delay: delay, in: make(chan writeReq, size*4), committed: committed, stop: make(chan struct{}),
+		inflight: map[int64]chan struct{}{}}
 	// Several loops, so one batch can gather while another is in the store.
 	for range flushers {
 		w.wg.Add(1)
@@ -120,7 +126,38 @@ func (w *writer) loop() {
 	}
 }
 
+// settled waits until every batch this writer had begun to store when it
+// was called is stored and committed (its tallies written).
+func (w *writer) settled(ctx context.Context) error {
+	w.mu.Lock()
+	waits := make([]chan struct{}, 0, len(w.inflight))
+	for _, ch := range w.inflight {
+		waits = append(waits, ch)
+	}
+	w.mu.Unlock()
+	for _, ch := range waits {
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
 func (w *writer) flush(batch []writeReq) {
+	done := make(chan struct{})
+	w.mu.Lock()
+	id := w.seq
+	w.seq++
+	w.inflight[id] = done
+	w.mu.Unlock()
+	defer func() {
+		w.mu.Lock()
+		delete(w.inflight, id)
+		w.mu.Unlock()
+		close(done)
+	}()
 	docs := make([]any, len(batch))
 	for i, r := range batch {
 		docs[i] = r.doc
