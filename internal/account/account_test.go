@@ -2,6 +2,7 @@ package account_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -1007,5 +1008,37 @@ func TestListUsersPagination(t *testing.T) {
 		if !want[id] || n != 1 {
 			t.Errorf("user %s seen %d times (known %v)", id, n, want[id])
 		}
+	}
+}
+
+// TestSessionSetOutlivesSessions: the set RevokeAll reads lives longer than
+// every session in it, though Authenticate no longer slides it each time.
+func TestSessionSetOutlivesSessions(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	ctx := context.Background()
+	f.create(t, staff{username: "alice", password: "longpassword", role: account.RoleEvaluator})
+	s := f.login(t, "alice", "longpassword")
+	setKey := f.rdb.Key("usess", s.Actor.UserID)
+	sum := sha256.Sum256([]byte(s.Token))
+	sessKey := f.rdb.Key("sess", hex.EncodeToString(sum[:]))
+	for i := 0; i < 3; i++ {
+		if _, err := f.svc.Authenticate(ctx, s.Token); err != nil {
+			t.Fatal(err)
+		}
+		setTTL, err1 := f.rdb.TTL(ctx, setKey).Result()
+		sessTTL, err2 := f.rdb.TTL(ctx, sessKey).Result()
+		if err1 != nil || err2 != nil || sessTTL <= 0 {
+			t.Fatalf("TTLs: set %v (%v), session %v (%v)", setTTL, err1, sessTTL, err2)
+		}
+		if setTTL < sessTTL+30*time.Minute {
+			t.Errorf("session set TTL %v, session TTL %v: the set must outlive the session by the slide interval", setTTL, sessTTL)
+		}
+	}
+	if err := f.svc.RevokeAll(ctx, s.Actor.UserID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Authenticate(ctx, s.Token); !errors.Is(err, account.ErrSessionInvalid) {
+		t.Errorf("after RevokeAll: %v, want ErrSessionInvalid", err)
 	}
 }

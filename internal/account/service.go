@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -60,6 +61,7 @@ type Service struct {
 	// unknown name costs the same time as a wrong password.
 	dummyHash string
 	now       func() time.Time
+	slid      setSlides
 }
 
 // NewService returns the service; it reads (or creates) the identity salt.
@@ -243,10 +245,11 @@ func (s *Service) newSession(ctx context.Context, a Actor, openid string) (Sessi
 	pipe := s.rdb.TxPipeline()
 	pipe.Set(ctx, key, data, s.opt.SessionTTL)
 	pipe.SAdd(ctx, s.userSessionsKey(a.UserID), key)
-	pipe.Expire(ctx, s.userSessionsKey(a.UserID), s.opt.SessionTTL)
+	pipe.Expire(ctx, s.userSessionsKey(a.UserID), s.opt.SessionTTL+setSlideEvery)
 	if _, err := pipe.Exec(ctx); err != nil {
 		return Session{}, fmt.Errorf("store session: %w", err)
 	}
+	s.slid.done(a.UserID, s.now())
 	return sess, nil
 }
 
@@ -268,7 +271,17 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Session, erro
 		return Session{}, ErrSessionInvalid
 	}
 	sess.Token = token
-	s.rdb.Expire(ctx, s.userSessionsKey(sess.Actor.UserID), s.opt.SessionTTL)
+	// The set of the user's sessions (for RevokeAll) must outlive each of
+	// them. It lives setSlideEvery longer than a session, so sliding it once
+	// per setSlideEvery per user and replica is enough: a session slid now
+	// expires at now+TTL, and the set was last slid at most setSlideEvery
+	// ago with TTL+setSlideEvery. That saves a round trip on almost every
+	// request.
+	if now := s.now(); s.slid.due(sess.Actor.UserID, now) {
+		if err := s.rdb.Expire(ctx, s.userSessionsKey(sess.Actor.UserID), s.opt.SessionTTL+setSlideEvery).Err(); err == nil {
+			s.slid.done(sess.Actor.UserID, now)
+		}
+	}
 	return sess, nil
 }
 
@@ -573,4 +586,38 @@ func WithOpenID(ctx context.Context, openid string) context.Context {
 func OpenIDFrom(ctx context.Context) string {
 	id, _ := ctx.Value(openIDKey{}).(string)
 	return id
+}
+
+// setSlideEvery is how often a replica slides a user's session set.
+const setSlideEvery = time.Hour
+
+// setSlides remembers when this replica last slid each user's session set.
+type setSlides struct {
+	mu   sync.Mutex
+	last map[string]time.Time
+}
+
+func (m *setSlides) due(userID string, now time.Time) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	t, ok := m.last[userID]
+	return !ok || now.Sub(t) >= setSlideEvery
+}
+
+func (m *setSlides) done(userID string, now time.Time) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.last == nil {
+		m.last = map[string]time.Time{}
+	}
+	// Bounded by the users active within setSlideEvery: older entries
+	// are due anyway and are dropped once the map has grown.
+	if len(m.last) >= 1<<14 && len(m.last)%1024 == 0 {
+		for id, t := range m.last {
+			if now.Sub(t) >= setSlideEvery {
+				delete(m.last, id)
+			}
+		}
+	}
+	m.last[userID] = now
 }
