@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"reflect"
 	"slices"
 	"sync"
 	"testing"
@@ -126,24 +127,30 @@ func unit(t testing.TB, n int, typ string) cell.UnitInput {
 // reports failures with t.Error so goroutines may call it.
 func (f *fixture) toPublicity(t testing.TB, n int, typ string) cell.Application {
 	t.Helper()
+	return f.toPublicityOf(t, citizen(n), unit(t, n, typ), reviewer)
+}
+
+// toPublicityOf is toPublicity for unit in, applied for by a and reviewed
+// in its district by district.
+func (f *fixture) toPublicityOf(t testing.TB, a account.Actor, in cell.UnitInput, district account.Actor) cell.Application {
+	t.Helper()
 	ctx := context.Background()
-	a := citizen(n)
 	u, err := f.uploads.Create(ctx, a, bytes.NewReader(pngData(t)))
 	if err != nil {
 		t.Error(err)
 		return cell.Application{}
 	}
-	ty, _ := f.svc.Rubrics().Type(typ)
+	ty, _ := f.svc.Rubrics().Type(in.Type)
 	self := map[string]*cell.ItemInput{}
 	for _, it := range ty.Items {
 		self[it.Code] = &cell.ItemInput{Score: ptr(it.MaxScore), Evidence: []string{u.ID}}
 	}
-	app, err := f.svc.Create(ctx, a, cell.CreateInput{Unit: unit(t, n, typ), SelfAssessment: self})
+	app, err := f.svc.Create(ctx, a, cell.CreateInput{Unit: in, SelfAssessment: self})
 	if err == nil {
 		_, err = f.svc.Submit(ctx, a, app.ID)
 	}
 	if err == nil {
-		_, err = f.svc.DistrictReview(ctx, reviewer, app.ID, cell.ReviewInput{Decision: "pass", Scores: fullScores(ty)})
+		_, err = f.svc.DistrictReview(ctx, district, app.ID, cell.ReviewInput{Decision: "pass", Scores: fullScores(ty)})
 	}
 	if err == nil {
 		app, err = f.svc.CityReview(ctx, admin, app.ID, cell.ReviewInput{Decision: "pass", Scores: fullScores(ty)})
@@ -380,5 +387,46 @@ func TestJob(t *testing.T) {
 	}
 	if h := got1.History[len(got1.History)-1]; h.By.Role != "system" || h.Action != cell.ActCertify {
 		t.Fatalf("history %+v", h)
+	}
+}
+
+// TestCertifiedCounts: the public list's counts are keyed by the codes its
+// filters take, with the names beside them, types in the configured order
+// and districts by adcode; indicator 41's figures carry the same rows.
+func TestCertifiedCounts(t *testing.T) {
+	f := newFixture(t, 0)
+	ctx := context.Background()
+	both := account.Actor{UserID: "u_dist2", Role: account.RoleDistrict, Username: "two", Districts: []string{"150602", "150603"}}
+	kangbashi := func(u cell.UnitInput) cell.UnitInput { u.Lat, u.Lng = ptr(39.64346), ptr(109.825115); return u }
+	for n, u := range []cell.UnitInput{unit(t, 1, "school"), kangbashi(unit(t, 2, "school")), kangbashi(unit(t, 3, "factory"))} {
+		app := f.toPublicityOf(t, citizen(n+1), u, both)
+		if _, err := f.svc.Certify(ctx, admin, app.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	items, _, counts, err := f.svc.Certified(ctx, cell.Filter{}, 10, "")
+	if err != nil || len(items) != 3 {
+		t.Fatalf("%d items, %v", len(items), err)
+	}
+	want := cell.Counts{Total: 3,
+		ByType:     []cell.TypeCount{{Code: "factory", Name: "工厂", Count: 1}, {Code: "school", Name: "学校", Count: 2}},
+		ByDistrict: []cell.DistrictCount{{Adcode: "150602", Name: "东胜区", Count: 1}, {Adcode: "150603", Name: "康巴什区", Count: 2}}}
+	if !reflect.DeepEqual(counts, want) {
+		t.Fatalf("counts\n got %+v\nwant %+v", counts, want)
+	}
+	// Every row's code filters to exactly its count.
+	for _, r := range counts.ByType {
+		if got, _, _, _ := f.svc.Certified(ctx, cell.Filter{Type: r.Code}, 10, ""); len(got) != r.Count {
+			t.Fatalf("type %s: %d listed, counted %d", r.Code, len(got), r.Count)
+		}
+	}
+	for _, r := range counts.ByDistrict {
+		if got, _, c, _ := f.svc.Certified(ctx, cell.Filter{District: r.Adcode}, 10, ""); len(got) != r.Count || c.Total != 3 {
+			t.Fatalf("district %s: %d listed, counted %d (total %d)", r.Adcode, len(got), r.Count, c.Total)
+		}
+	}
+	fig, err := f.svc.Figures(ctx)
+	if err != nil || fig.Certified != 3 || !reflect.DeepEqual(fig.ByType, want.ByType) || !reflect.DeepEqual(fig.ByDistrict, want.ByDistrict) {
+		t.Fatalf("figures %+v %v", fig, err)
 	}
 }

@@ -319,11 +319,27 @@ func (s *Service) Publicity(ctx context.Context) ([]PublicityItem, error) {
 	return out, nil
 }
 
-// Counts are certified units by type and by district.
+// Counts are certified units by type and by district, keyed by the codes
+// the list's filters take (type code, district adcode) with the names
+// beside them, so a client can filter by the row it shows.
 type Counts struct {
-	Total      int            `json:"total"`
-	ByType     map[string]int `json:"by_type"`
-	ByDistrict map[string]int `json:"by_district"`
+	Total      int             `json:"total"`
+	ByType     []TypeCount     `json:"by_type"`     // configured type order, then by code; only types with units
+	ByDistrict []DistrictCount `json:"by_district"` // by adcode; only districts with units
+}
+
+// TypeCount is the number of certified units of one type.
+type TypeCount struct {
+	Code  string `json:"code"`
+	Name  string `json:"name"`
+	Count int    `json:"count"`
+}
+
+// DistrictCount is the number of certified units in one district.
+type DistrictCount struct {
+	Adcode string `json:"adcode"`
+	Name   string `json:"name"`
+	Count  int    `json:"count"`
 }
 
 // Certified lists the valid certificates (for the public map) by number,
@@ -333,7 +349,6 @@ func (s *Service) Certified(ctx context.Context, f Filter, limit int, cursor str
 	if err != nil {
 		return nil, "", Counts{}, err
 	}
-	counts := countCerts(sn.certs)
 	var keep []Certificate
 	for _, c := range sn.certs {
 		if f.Type != "" && c.Type != f.Type || f.District != "" && c.District != f.District {
@@ -342,7 +357,7 @@ func (s *Service) Certified(ctx context.Context, f Filter, limit int, cursor str
 		keep = append(keep, c)
 	}
 	page, next, err := paginate(keep, func(c Certificate) string { return c.Number }, limit, cursor)
-	return page, next, counts, err
+	return page, next, sn.counts, err
 }
 
 // snapshotTTL bounds how long a snapshot serves reads: changes made by this
@@ -356,6 +371,7 @@ const snapshotTTL = 30 * time.Second
 // kept until a change by this process, the next expiry, or snapshotTTL.
 type snapshot struct {
 	certs              []Certificate
+	counts             Counts // of certs; shared by every reader, never modified
 	inProgress, drafts int
 	until              time.Time
 }
@@ -390,6 +406,7 @@ func (s *Service) snapshot(ctx context.Context) (*snapshot, error) {
 		sn.certs = append(sn.certs, c)
 	}
 	slices.SortFunc(sn.certs, func(x, y Certificate) int { return strings.Compare(x.Number, y.Number) })
+	sn.counts = s.countCerts(sn.certs)
 	statuses, err := s.st.appStatuses(ctx)
 	if err != nil {
 		return nil, err
@@ -413,12 +430,38 @@ func (s *Service) dropSnapshot() {
 	s.snapMu.Unlock()
 }
 
-func countCerts(certs []Certificate) Counts {
-	c := Counts{ByType: map[string]int{}, ByDistrict: map[string]int{}}
+// countCerts counts certs by type (in the rubric file's order, a type no
+// longer configured after them by code) and by district (by adcode).
+func (s *Service) countCerts(certs []Certificate) Counts {
+	c := Counts{ByType: []TypeCount{}, ByDistrict: []DistrictCount{}}
+	types, districts := map[string]int{}, map[string]int{} // code → index in c.ByType, c.ByDistrict
 	for _, x := range certs {
 		c.Total++
-		c.ByType[x.TypeName]++
-		c.ByDistrict[x.DistrictName]++
+		if i, ok := types[x.Type]; ok {
+			c.ByType[i].Count++
+		} else {
+			types[x.Type] = len(c.ByType)
+			c.ByType = append(c.ByType, TypeCount{Code: x.Type, Name: x.TypeName, Count: 1})
+		}
+		if i, ok := districts[x.District]; ok {
+			c.ByDistrict[i].Count++
+		} else {
+			districts[x.District] = len(c.ByDistrict)
+			c.ByDistrict = append(c.ByDistrict, DistrictCount{Adcode: x.District, Name: x.DistrictName, Count: 1})
+		}
 	}
+	order := func(code string) int {
+		if i := slices.IndexFunc(s.rubrics.Types, func(t Type) bool { return t.Code == code }); i >= 0 {
+			return i
+		}
+		return len(s.rubrics.Types)
+	}
+	slices.SortFunc(c.ByType, func(x, y TypeCount) int {
+		if d := order(x.Code) - order(y.Code); d != 0 {
+			return d
+		}
+		return strings.Compare(x.Code, y.Code)
+	})
+	slices.SortFunc(c.ByDistrict, func(x, y DistrictCount) int { return strings.Compare(x.Adcode, y.Adcode) })
 	return c
 }

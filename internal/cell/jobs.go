@@ -94,11 +94,11 @@ func (s *Service) RunOnce(ctx context.Context, ttl time.Duration, lock TryLocker
 
 // Figures are indicator 41's live numbers.
 type Figures struct {
-	Certified  int            `json:"certified"` // units holding a valid certificate
-	ByType     map[string]int `json:"by_type"`
-	ByDistrict map[string]int `json:"by_district"`
-	InProgress int            `json:"in_progress"` // submitted, under review, returned or in publicity
-	Drafts     int            `json:"drafts"`
+	Certified  int             `json:"certified"`   // units holding a valid certificate
+	ByType     []TypeCount     `json:"by_type"`     // as in Counts
+	ByDistrict []DistrictCount `json:"by_district"` // as in Counts
+	InProgress int             `json:"in_progress"` // submitted, under review, returned or in publicity
+	Drafts     int             `json:"drafts"`
 }
 
 // Figures computes indicator 41 now (from the snapshot, see snapshot).
@@ -107,7 +107,7 @@ func (s *Service) Figures(ctx context.Context) (Figures, error) {
 	if err != nil {
 		return Figures{}, err
 	}
-	c := countCerts(sn.certs)
+	c := sn.counts
 	return Figures{Certified: c.Total, ByType: c.ByType, ByDistrict: c.ByDistrict, InProgress: sn.inProgress, Drafts: sn.drafts}, nil
 }
 

@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -248,9 +249,28 @@ func TestCellWholePath(t *testing.T) {
 			if qr.Header.Get("Content-Type") != "image/png" || len(qr.Body) < 8 {
 				t.Fatalf("qr %v %d", qr.Header, len(qr.Body))
 			}
-			listed := e.do("GET", "/api/v1/cells/certified?type="+typ, "", nil).want(200).json()
-			if len(listed["items"].([]any)) != 1 || listed["counts"].(map[string]any)["by_type"].(map[string]any)[ty.Name] != 1.0 {
-				t.Fatalf("certified list %v", listed)
+			// The public list: counts keyed by the codes its filters take,
+			// names beside them.
+			type row struct {
+				Code, Adcode, Name string
+				Count              int
+			}
+			var listed struct {
+				Items  []map[string]any `json:"items"`
+				Counts struct {
+					Total      int   `json:"total"`
+					ByType     []row `json:"by_type"`
+					ByDistrict []row `json:"by_district"`
+				} `json:"counts"`
+			}
+			e.do("GET", "/api/v1/cells/certified?type="+typ, "", nil).want(200).decode(&listed)
+			if len(listed.Items) != 1 || listed.Counts.Total != 1 ||
+				!slices.Equal(listed.Counts.ByType, []row{{Code: typ, Name: ty.Name, Count: 1}}) ||
+				!slices.Equal(listed.Counts.ByDistrict, []row{{Adcode: "150602", Name: "东胜区", Count: 1}}) {
+				t.Fatalf("certified list %+v", listed)
+			}
+			if n := len(e.do("GET", "/api/v1/cells/certified?district=150603", "", nil).want(200).json()["items"].([]any)); n != 0 {
+				t.Fatalf("%d certified in 康巴什区", n)
 			}
 			if v := e.i41(); v != 1 {
 				t.Fatalf("I41 = %v", v)
