@@ -69,7 +69,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	// Shutdown stops and waits for them before the stores close.
 	var workers sync.WaitGroup
 	wctx, stopWorkers := context.WithCancel(ctx)
-	workers.Add(3)
+	workers.Add(4)
 	go func() {
 		defer workers.Done()
 		if err := a.notify.Run(wctx, time.Minute); err != nil {
@@ -78,6 +78,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	}()
 	go func() { defer workers.Done(); a.cells.Run(wctx, time.Minute, a.redis) }()
 	go func() { defer workers.Done(); a.complaints.RunDeadlines(wctx, a.redis, time.Minute) }()
+	// The complaint list index loads in the background (lists wait for it)
+	// and then follows the other replicas' writes.
+	go func() { defer workers.Done(); a.complaints.RunIndex(wctx, time.Second) }()
 	defer func() { stopWorkers(); workers.Wait() }()
 	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {

@@ -8,8 +8,6 @@ import (
 	"slices"
 	"time"
 
-	"go.mongodb.org/mongo-driver/bson"
-
 	"github.com/ordos-wufei/wufei/internal/audit"
 	"github.com/ordos-wufei/wufei/internal/platform/errs"
 )
@@ -70,8 +68,7 @@ func (s *Service) CheckDeadlines(ctx context.Context) (DeadlineReport, error) {
 	var rep DeadlineReport
 	now := s.now()
 	var todo []Complaint
-	filter := bson.D{{Key: "status", Value: bson.D{{Key: "$in", Value: bson.A{StatusSubmitted, StatusAccepted, StatusAssigned, StatusInProgress, StatusResolved}}}}}
-	err := s.st.find(ctx, filter, 0, func(c Complaint) bool {
+	err := s.scanOpen(ctx, func(c Complaint) bool {
 		rep.Checked++
 		if _, _, what := s.due(c, now); what != "" {
 			todo = append(todo, c)

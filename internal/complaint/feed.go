@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"time"
 
-	"go.mongodb.org/mongo-driver/bson"
-
 	"github.com/ordos-wufei/wufei/internal/registry"
 	"github.com/ordos-wufei/wufei/internal/workday"
 )
@@ -31,47 +29,106 @@ type Closure struct {
 
 // ClosureRate computes indicator 48 for the CST calendar year of at: cases
 // accepted that year, how many are closed, on time, and how they were rated.
-// Computed in Go from the documents: the embedded store has no usable
-// multi-accumulator $group.
+// Computed in Go from the list index (tally, shared with Stats): the
+// embedded store has no usable multi-accumulator $group.
 func (s *Service) ClosureRate(ctx context.Context, year int) (Closure, error) {
-	from := time.Date(year, 1, 1, 0, 0, 0, 0, shanghaiLoc).UTC()
-	to := time.Date(year+1, 1, 1, 0, 0, 0, 0, shanghaiLoc).UTC()
-	out := Closure{Period: strconv.Itoa(year)}
-	var ratingSum, satisfied int
-	filter := bson.D{{Key: "accepted_at", Value: bson.D{{Key: "$gte", Value: from}, {Key: "$lt", Value: to}}}}
-	err := s.st.find(ctx, filter, 0, func(c Complaint) bool {
-		out.Accepted++
-		out.Reopened += c.Reopened
-		if c.Status == StatusClosed {
-			out.Closed++
-		}
-		if c.ResolvedAt != nil {
-			out.Resolved++
-			if c.OnTime() {
-				out.OnTime++
-			}
-		}
-		if n := len(c.Feedback); n > 0 {
-			r := c.Feedback[n-1].Rating
-			out.Rated++
-			ratingSum += r
-			if r >= 4 {
-				satisfied++
-			}
-		}
-		return true
-	})
-	if err != nil {
-		return out, err
+	if err := s.idx.ready(ctx); err != nil {
+		return Closure{}, err
 	}
-	out.Rate = pct(out.Closed, out.Accepted)
-	out.OnTimeRate = pct(out.OnTime, out.Resolved)
-	out.SatisfiedPct = pct(satisfied, out.Rated)
-	if out.Rated > 0 {
-		v := math.Round(float64(ratingSum)/float64(out.Rated)*100) / 100
+	var cl Closure
+	s.idx.view(func(rows []*row, _ uint64) { cl = closureOf(rows, year) })
+	return cl, nil
+}
+
+// closureOf is indicator 48 of year over rows.
+func closureOf(rows []*row, year int) Closure {
+	from := time.Date(year, 1, 1, 0, 0, 0, 0, shanghaiLoc).UnixMilli()
+	to := time.Date(year+1, 1, 1, 0, 0, 0, 0, shanghaiLoc).UnixMilli()
+	var t tally
+	for _, r := range rows {
+		if r.accepted != 0 && r.accepted >= from && r.accepted < to {
+			t.addAccepted(r)
+		}
+	}
+	cl := t.closure()
+	cl.Period = strconv.Itoa(year)
+	return cl
+}
+
+// tally counts one group of cases; every figure of indicator 48 and of the
+// statistics is defined here once.
+type tally struct {
+	// Of the cases filed in the period (addSubmitted):
+	Submitted   int
+	Open        int // still open (not closed, rejected or merged)
+	OverdueOpen int // open and past their current deadline now
+	// Of the cases accepted in the period (addAccepted), indicator 48's:
+	Accepted  int
+	Closed    int // closed
+	Resolved  int // resolved at least once (closed, or awaiting rating)
+	OnTime    int // of those resolved, resolved before the deadline
+	Rated     int // with a rating
+	Reopened  int // reopenings
+	ratingSum int // of the latest ratings
+	satisfied int // latest rating 4 or 5
+}
+
+// addSubmitted counts r among the cases filed in the period.
+func (t *tally) addSubmitted(r *row, now int64) {
+	t.Submitted++
+	if r.status.Open() {
+		t.Open++
+		if overdueNow(r, now) {
+			t.OverdueOpen++
+		}
+	}
+}
+
+// addAccepted counts r among the cases accepted in the period.
+func (t *tally) addAccepted(r *row) {
+	t.Accepted++
+	t.Reopened += int(r.reopened)
+	if r.status == StatusClosed {
+		t.Closed++
+	}
+	if r.resolved != 0 {
+		t.Resolved++
+		if r.resolveDue != 0 && r.resolved < r.resolveDue { // Complaint.OnTime
+			t.OnTime++
+		}
+	}
+	if r.rating > 0 {
+		t.Rated++
+		t.ratingSum += int(r.rating)
+		if r.rating >= 4 {
+			t.satisfied++
+		}
+	}
+}
+
+// overdueNow reports whether the deadline that applies to r now (the
+// deadline job's: acceptance while submitted, resolution from acceptance
+// until resolved) has passed.
+func overdueNow(r *row, now int64) bool {
+	switch {
+	case r.status == StatusSubmitted:
+		return r.acceptDue != 0 && now >= r.acceptDue
+	case r.status == StatusResolved || !r.status.Open():
+		return false
+	default:
+		return r.accepted != 0 && r.resolveDue != 0 && now >= r.resolveDue
+	}
+}
+
+// closure is indicator 48 of the tally.
+func (t tally) closure() Closure {
+	out := Closure{Accepted: t.Accepted, Closed: t.Closed, OnTime: t.OnTime, Resolved: t.Resolved, Rated: t.Rated, Reopened: t.Reopened,
+		Rate: pct(t.Closed, t.Accepted), OnTimeRate: pct(t.OnTime, t.Resolved), SatisfiedPct: pct(t.satisfied, t.Rated)}
+	if t.Rated > 0 {
+		v := math.Round(float64(t.ratingSum)/float64(t.Rated)*100) / 100
 		out.AvgRating = &v
 	}
-	return out, nil
+	return out
 }
 
 func pct(n, d int) *float64 {
@@ -82,12 +139,9 @@ func pct(n, d int) *float64 {
 	return &v
 }
 
-// closureTTL bounds how stale a cached indicator 48 may be.
-const closureTTL = time.Minute
-
 type cachedClosure struct {
-	at time.Time
-	c  Closure
+	gen uint64 // the list index's change count it was computed at
+	c   Closure
 }
 
 // invalidateClosure drops the cached indicator 48 after a move.
@@ -97,22 +151,24 @@ func (s *Service) invalidateClosure() {
 	s.closureMu.Unlock()
 }
 
-// currentClosure is ClosureRate of the current year, cached.
+// currentClosure is ClosureRate of the current year, cached until the list
+// index changes (on any replica: the index is synced first).
 func (s *Service) currentClosure(ctx context.Context, now time.Time) (Closure, error) {
-	year := now.In(shanghaiLoc).Year()
-	s.closureMu.Lock()
-	if c := s.closure; c != nil && c.c.Period == strconv.Itoa(year) && now.Sub(c.at) < closureTTL && !now.Before(c.at) {
-		s.closureMu.Unlock()
-		return c.c, nil
+	year := strconv.Itoa(now.In(shanghaiLoc).Year())
+	if err := s.idx.ready(ctx); err != nil {
+		return Closure{}, err
 	}
-	s.closureMu.Unlock()
-	cl, err := s.ClosureRate(ctx, year)
-	if err != nil {
-		return cl, err
-	}
-	s.closureMu.Lock()
-	s.closure = &cachedClosure{at: now, c: cl}
-	s.closureMu.Unlock()
+	var cl Closure
+	s.idx.view(func(rows []*row, gen uint64) {
+		s.closureMu.Lock()
+		defer s.closureMu.Unlock()
+		if c := s.closure; c != nil && c.gen == gen && c.c.Period == year {
+			cl = c.c
+			return
+		}
+		cl = closureOf(rows, now.In(shanghaiLoc).Year())
+		s.closure = &cachedClosure{gen: gen, c: cl}
+	})
 	return cl, nil
 }
 

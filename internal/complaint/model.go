@@ -206,13 +206,17 @@ type Feedback struct {
 }
 
 // Complaint is one report with its whole state. ID is the human-readable
-// tracking number.
+// tracking number. An Unlocated complaint has a district but no point (an
+// Open311 request whose address_string names one banner or district): its
+// Lat and Lng are zero and mean nothing, views show no point, and it is
+// never offered as a duplicate.
 type Complaint struct {
 	ID          string            `bson:"_id"`
 	Category    string            `bson:"category"`
 	Description string            `bson:"description"`
 	Lat         float64           `bson:"lat"` // GCJ-02
 	Lng         float64           `bson:"lng"`
+	Unlocated   bool              `bson:"unlocated"` // only District is known (Open311 address_string); Lat, Lng zero
 	Address     string            `bson:"address"`
 	District    string            `bson:"district"` // adcode
 	DistName    string            `bson:"district_name"`

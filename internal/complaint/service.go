@@ -1,6 +1,7 @@
 package complaint
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -82,6 +83,14 @@ type Options struct {
 	// Supervisors lists the user ids told when a case goes overdue (the
 	// admins of 市无废办); nil: nobody is told beyond the log.
 	Supervisors func(ctx context.Context) ([]string, error)
+	// SingleProcessStore says this process alone writes the store (the
+	// embedded default: its data directory is locked). A move's version
+	// check then runs under the per-complaint lock every move holds, and
+	// the write filters by _id alone: FerretDB's SQLite backend pushes only a
+	// lone _id down, so a {_id, version} filter read the whole collection
+	// (about 40 s a move at 100,000 complaints). Leave it false for stores
+	// shared by several processes (MongoDB replicas).
+	SingleProcessStore bool
 }
 
 // Service runs the complaint workflow.
@@ -101,9 +110,12 @@ type Service struct {
 	locks      *mongodb.Locker
 	now        func() time.Time
 
-	// closure caches indicator 48, which every registry read asks for and
-	// which scans the year's accepted cases; moves on this replica clear
-	// it, other replicas' moves show within closureTTL.
+	// idx is the in-memory list index (index.go): lists, statistics,
+	// indicator 48 and the deadline job read it.
+	idx *listIndex
+
+	// closure caches indicator 48, which every registry read asks for; it
+	// is recomputed when the list index changed (feed.go).
 	closureMu sync.Mutex
 	closure   *cachedClosure
 }
@@ -140,7 +152,7 @@ func NewService(o Options) (*Service, error) {
 		}
 		o.Calendar = cal
 	}
-	s := &Service{st: newStore(o.DB, o.Logger), rdb: o.Redis, audit: o.Audit, log: o.Logger, cal: o.Calendar, cfg: o.Config,
+	s := &Service{st: newStore(o.DB, o.Logger, o.SingleProcessStore), rdb: o.Redis, audit: o.Audit, log: o.Logger, cal: o.Calendar, cfg: o.Config,
 		categories: map[string]Category{}, notifier: o.Notifier, text: o.Text, photos: o.Photos, validDept: o.ValidDepartment, supervisor: o.Supervisors,
 		locks: mongodb.NewLocker(), now: time.Now}
 	if s.log == nil {
@@ -149,6 +161,8 @@ func NewService(o Options) (*Service, error) {
 	for _, c := range o.Config.Categories {
 		s.categories[c.Code] = c
 	}
+	s.idx = newListIndex(s.st, o.Redis, s.log)
+	s.st.changed = s.idx.written
 	return s, nil
 }
 
@@ -185,6 +199,9 @@ type Input struct {
 	// Open311 only: the API client and the person's contact details.
 	Client, Name, Email string
 	MediaURL            string
+	// District (an adcode) stands in for Lat and Lng when both are nil:
+	// the complaint is filed Unlocated (Open311 address_string).
+	District string
 }
 
 // Duplicate is an open complaint like a new one: same category, near, recent.
@@ -192,7 +209,8 @@ type Duplicate struct {
 	ID          string
 	Status      Status
 	Lat, Lng    float64 // rounded for public view
-	DistanceM   float64
+	DistanceM   float64 // rounded up to distanceStepM, so distances from several points cannot place the report
+	exactM      float64
 	SubmittedAt time.Time
 	Description string
 }
@@ -219,17 +237,14 @@ func (s *Service) validate(in Input) (Category, geo.District, error) {
 	if utf8.RuneCountInString(in.Address) > MaxAddress {
 		fields = append(fields, errs.Field("address", "too_long", fmt.Sprintf("地址不能超过 %d 字", MaxAddress)))
 	}
-	latOK := in.Lat != nil && !math.IsNaN(*in.Lat) && *in.Lat >= -90 && *in.Lat <= 90
-	lngOK := in.Lng != nil && !math.IsNaN(*in.Lng) && *in.Lng >= -180 && *in.Lng <= 180
-	if in.Lat == nil {
-		fields = append(fields, errs.Field("lat", "required", "请提供位置"))
-	} else if !latOK {
-		fields = append(fields, errs.Field("lat", "out_of_range", "纬度须在 -90 到 90 之间"))
-	}
-	if in.Lng == nil {
-		fields = append(fields, errs.Field("lng", "required", "请提供位置"))
-	} else if !lngOK {
-		fields = append(fields, errs.Field("lng", "out_of_range", "经度须在 -180 到 180 之间"))
+	var dist geo.District // of an unlocated complaint
+	if in.Lat == nil && in.Lng == nil && in.District != "" {
+		var known bool
+		if dist, known = districtByAdcode(in.District); !known {
+			fields = append(fields, errs.Field("district", "unknown", "旗区不存在"))
+		}
+	} else {
+		fields = append(fields, checkPoint(in.Lat, in.Lng)...)
 	}
 	if len(in.Photos) > MaxPhotos {
 		fields = append(fields, errs.Field("photos", "too_many", fmt.Sprintf("最多 %d 张照片", MaxPhotos)))
@@ -249,11 +264,40 @@ func (s *Service) validate(in Input) (Category, geo.District, error) {
 	if len(fields) > 0 {
 		return cat, geo.District{}, errs.Invalid(fields...)
 	}
+	if in.Lat == nil {
+		return cat, dist, nil // unlocated: the district was checked above
+	}
 	d, inside := geo.Locate(*in.Lat, *in.Lng)
 	if !inside {
 		return cat, d, ErrOutsideOrdos
 	}
 	return cat, d, nil
+}
+
+// checkPoint checks a GCJ-02 point: both coordinates present and in range.
+func checkPoint(lat, lng *float64) []errs.FieldError {
+	var fields []errs.FieldError
+	if lat == nil {
+		fields = append(fields, errs.Field("lat", "required", "请提供位置"))
+	} else if math.IsNaN(*lat) || *lat < -90 || *lat > 90 {
+		fields = append(fields, errs.Field("lat", "out_of_range", "纬度须在 -90 到 90 之间"))
+	}
+	if lng == nil {
+		fields = append(fields, errs.Field("lng", "required", "请提供位置"))
+	} else if math.IsNaN(*lng) || *lng < -180 || *lng > 180 {
+		fields = append(fields, errs.Field("lng", "out_of_range", "经度须在 -180 到 180 之间"))
+	}
+	return fields
+}
+
+// districtByAdcode returns the Ordos division with that adcode.
+func districtByAdcode(adcode string) (geo.District, bool) {
+	for _, d := range geo.Districts() {
+		if d.Adcode == adcode {
+			return d.District, true
+		}
+	}
+	return geo.District{}, false
 }
 
 // checkAttributes validates answers to a category's Open311 attributes.
@@ -347,7 +391,7 @@ func (s *Service) Submit(ctx context.Context, a account.Actor, in Input) (Compla
 			attrs[k] = v
 		}
 	}
-	c := Complaint{ID: id, Category: cat.Code, Description: desc, Lat: *in.Lat, Lng: *in.Lng,
+	c := Complaint{ID: id, Category: cat.Code, Description: desc, Unlocated: in.Lat == nil,
 		Address: strings.TrimSpace(in.Address), District: dist.Adcode, DistName: dist.Name,
 		Photos: nonNil(in.Photos), MediaURL: in.MediaURL, Attributes: attrs, Anonymous: in.Anonymous,
 		Reporter: Reporter{UserID: a.UserID, Name: name, Phone: in.Phone, Email: in.Email, Client: in.Client},
@@ -355,6 +399,9 @@ func (s *Service) Submit(ctx context.Context, a account.Actor, in Input) (Compla
 		SubmittedAt: now, UpdatedAt: now, AcceptDue: s.cal.AddWorkdays(now, cat.AcceptDays).UTC(),
 		Feedback: []Feedback{}, Warned: []string{}, Overdue: []string{},
 		History: []Event{{At: now, Action: string(ActSubmit), To: StatusSubmitted, ByRole: roleOf(a, in.Client), ByName: by}}}
+	if !c.Unlocated {
+		c.Lat, c.Lng = *in.Lat, *in.Lng
+	}
 	dups, err := s.duplicates(ctx, c)
 	if err != nil {
 		return Complaint{}, nil, err
@@ -418,7 +465,7 @@ func (s *Service) geoKey(category string, day time.Time) string {
 }
 
 func (s *Service) indexLocation(ctx context.Context, c Complaint) {
-	if s.rdb == nil {
+	if s.rdb == nil || c.Unlocated {
 		return
 	}
 	key := s.geoKey(c.Category, c.SubmittedAt)
@@ -434,7 +481,7 @@ func (s *Service) indexLocation(ctx context.Context, c Complaint) {
 // duplicates returns open complaints of c's category within the configured
 // radius filed in the configured number of days before c, nearest first.
 func (s *Service) duplicates(ctx context.Context, c Complaint) ([]Duplicate, error) {
-	if s.rdb == nil {
+	if s.rdb == nil || c.Unlocated {
 		return nil, nil
 	}
 	set := s.cfg.Settings
@@ -467,10 +514,10 @@ func (s *Service) duplicates(ctx context.Context, c Complaint) ([]Duplicate, err
 			continue
 		}
 		lat, lng := geo.RoundForPublic(o.Lat, o.Lng)
-		out = append(out, Duplicate{ID: o.ID, Status: o.Status, Lat: lat, Lng: lng, DistanceM: math.Round(dist),
+		out = append(out, Duplicate{ID: o.ID, Status: o.Status, Lat: lat, Lng: lng, DistanceM: publicDistance(dist), exactM: dist,
 			SubmittedAt: o.SubmittedAt, Description: o.Description})
 	}
-	slices.SortFunc(out, func(a, b Duplicate) int { return int(a.DistanceM - b.DistanceM) })
+	slices.SortFunc(out, func(a, b Duplicate) int { return cmp.Compare(a.exactM, b.exactM) })
 	return out, nil
 }
 
@@ -479,4 +526,13 @@ func (s *Service) duplicates(ctx context.Context, c Complaint) ([]Duplicate, err
 // before the citizen submits.
 func (s *Service) Suggest(ctx context.Context, category string, lat, lng float64) ([]Duplicate, error) {
 	return s.duplicates(ctx, Complaint{Category: category, Lat: lat, Lng: lng, SubmittedAt: s.now().UTC()})
+}
+
+// distanceStepM is the step public distances are rounded up to: with exact
+// distances, a few probes from chosen points would trilaterate a report the
+// public views otherwise place only to about 100 m.
+const distanceStepM = 50
+
+func publicDistance(m float64) float64 {
+	return max(distanceStepM, math.Ceil(m/distanceStepM)*distanceStepM)
 }

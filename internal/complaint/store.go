@@ -19,19 +19,22 @@ const (
 	complaintsCollection = "complaints"
 	countersCollection   = "complaint_counters"
 	keysCollection       = "open311_keys"
-	// indexCollection holds a slim copy of each complaint: the fields lists,
-	// the deadline job and indicator 48 filter on, under the same names.
-	// The embedded store filters by reading and decoding every document, so
-	// scanning these instead of whole complaints (history, text, photos) is
-	// an order of magnitude faster; on MongoDB its indexes serve the lists.
-	// It is derived data: written after the complaint, rebuilt by
-	// RebuildIndex, and never the only copy of anything.
+	// indexCollection holds each complaint's row of the list index
+	// (index.go) in its packed form, {_id, r}: the full load at start reads
+	// these instead of whole complaints (history, text, photos), and a
+	// document with one string decodes several times faster on the
+	// embedded store than the row's fields would. It is derived data:
+	// written after the complaint, rebuilt by RebuildIndex (and by the
+	// loader when it finds rows in an older format), never the only copy
+	// of anything.
 	indexCollection = "complaint_index"
 )
 
 // Indexes are created by the schema steps. The embedded store only uses
 // the _id index, so hot lookups go by _id (the tracking number, the API
-// key's hash); these serve MongoDB's list filters.
+// key's hash). Lists no longer query the index collection (they read the
+// in-memory list index), so its fields need no indexes; these stay for
+// schema step 6, which names them, and index nothing in packed rows.
 var Indexes = []mongodb.Index{
 	{Collection: indexCollection, Name: "status_id", Keys: bson.D{{Key: "status", Value: 1}, {Key: "_id", Value: -1}}},
 	{Collection: indexCollection, Name: "reporter", Keys: bson.D{{Key: "reporter.user_id", Value: 1}}},
@@ -43,37 +46,39 @@ var Indexes = []mongodb.Index{
 }
 
 type store struct {
+	// changed is told of every write of a complaint, after it (the list
+	// index: Service sets it).
+	changed    func(ctx context.Context, c Complaint)
 	complaints *mongo.Collection
 	index      *mongo.Collection
 	counters   *mongo.Collection
 	keys       *mongo.Collection
 	log        *slog.Logger
+	// single: this process alone writes (Options.SingleProcessStore).
+	single bool
 }
 
-func newStore(db *mongo.Database, log *slog.Logger) *store {
+func newStore(db *mongo.Database, log *slog.Logger, single bool) *store {
 	return &store{complaints: db.Collection(complaintsCollection), index: db.Collection(indexCollection),
-		counters: db.Collection(countersCollection), keys: db.Collection(keysCollection), log: log}
+		counters: db.Collection(countersCollection), keys: db.Collection(keysCollection), log: log, single: single}
 }
 
-// summary is the slim copy of c kept in the index collection. Its field
-// names are the complaint's, so one filter serves both collections and a
-// summary decodes into a Complaint with the other fields zero.
+// summary is c's document in the index collection: its packed row.
 func summary(c Complaint) bson.D {
-	return bson.D{{Key: "_id", Value: c.ID}, {Key: "status", Value: c.Status}, {Key: "category", Value: c.Category},
-		{Key: "district", Value: c.District}, {Key: "handler", Value: c.Handler}, {Key: "escalated", Value: c.Escalated},
-		{Key: "abusive", Value: c.Abusive}, {Key: "submitted_at", Value: c.SubmittedAt}, {Key: "accepted_at", Value: c.AcceptedAt},
-		{Key: "resolved_at", Value: c.ResolvedAt}, {Key: "accept_due", Value: c.AcceptDue}, {Key: "resolve_due", Value: c.ResolveDue},
-		{Key: "warned", Value: c.Warned}, {Key: "overdue", Value: c.Overdue},
-		{Key: "reporter", Value: bson.D{{Key: "user_id", Value: c.Reporter.UserID}}}, {Key: "source", Value: c.Source},
-		{Key: "followers", Value: c.Followers}, {Key: "feedback", Value: c.Feedback}, {Key: "reopened", Value: c.Reopened}}
+	return bson.D{{Key: "_id", Value: c.ID}, {Key: "r", Value: rowOf(c).pack()}}
 }
 
-// putSummary refreshes c's summary. A failure is logged, not returned: the
-// complaint is written and stands; RebuildIndex repairs the index.
+// putSummary refreshes c's stored row and tells the list index. A failed
+// store write is logged, not returned: the complaint is written and stands,
+// the replicas' indexes have the row from the change stream, and
+// RebuildIndex repairs the stored rows.
 func (s *store) putSummary(ctx context.Context, c Complaint) {
 	_, err := s.index.ReplaceOne(ctx, bson.D{{Key: "_id", Value: c.ID}}, summary(c), options.Replace().SetUpsert(true))
 	if err != nil {
 		s.log.Error("complaint index not updated; run the index rebuild", "complaint", c.ID, "err", err)
+	}
+	if s.changed != nil {
+		s.changed(ctx, c)
 	}
 }
 
@@ -121,7 +126,23 @@ func (s *store) get(ctx context.Context, id string) (Complaint, error) {
 func (s *store) replace(ctx context.Context, c Complaint) (Complaint, error) {
 	old := c.Version
 	c.Version++
-	res, err := s.complaints.ReplaceOne(ctx, bson.D{{Key: "_id", Value: c.ID}, {Key: "version", Value: old}}, c)
+	filter := bson.D{{Key: "_id", Value: c.ID}, {Key: "version", Value: old}}
+	if s.single {
+		// The caller holds the complaint's lock and no other process
+		// writes: check the version by _id, then write by _id alone.
+		var cur struct {
+			Version int64 `bson:"version"`
+		}
+		err := s.complaints.FindOne(ctx, bson.D{{Key: "_id", Value: c.ID}}, options.FindOne().SetProjection(bson.D{{Key: "version", Value: 1}})).Decode(&cur)
+		if errors.Is(err, mongo.ErrNoDocuments) || (err == nil && cur.Version != old) {
+			return c, errVersion
+		}
+		if err != nil {
+			return c, fmt.Errorf("update complaint: %w", err)
+		}
+		filter = filter[:1]
+	}
+	res, err := s.complaints.ReplaceOne(ctx, filter, c)
 	if err != nil {
 		return c, fmt.Errorf("update complaint: %w", err)
 	}
@@ -132,23 +153,11 @@ func (s *store) replace(ctx context.Context, c Complaint) (Complaint, error) {
 	return c, nil
 }
 
-// find streams the summaries of complaints matching filter, newest first,
-// to fn until fn returns false. Only the summary's fields are set.
-func (s *store) find(ctx context.Context, filter bson.D, limit int64, fn func(Complaint) bool) error {
-	return s.scan(ctx, s.index, filter, limit, fn)
-}
-
-// findFull is find over whole complaints (index rebuilds).
+// findFull streams whole complaints matching filter, in store order, to
+// fn until fn returns false (index rebuilds). No sort: the embedded store
+// would hold the whole collection in memory to sort it.
 func (s *store) findFull(ctx context.Context, filter bson.D, fn func(Complaint) bool) error {
-	return s.scan(ctx, s.complaints, filter, 0, fn)
-}
-
-func (s *store) scan(ctx context.Context, coll *mongo.Collection, filter bson.D, limit int64, fn func(Complaint) bool) error {
-	opts := options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}).SetBatchSize(500)
-	if limit > 0 {
-		opts.SetLimit(limit)
-	}
-	cur, err := coll.Find(ctx, filter, opts)
+	cur, err := s.complaints.Find(ctx, filter, options.Find().SetBatchSize(500))
 	if err != nil {
 		return fmt.Errorf("list complaints: %w", err)
 	}
@@ -165,7 +174,48 @@ func (s *store) scan(ctx context.Context, coll *mongo.Collection, filter bson.D,
 	return cur.Err()
 }
 
-// rebuildIndex rewrites every summary from the complaints, in unordered
+// loadRows reads every stored row, for the list index's full load. Rows in
+// an older format (or missing fields) make it rebuild the stored rows from
+// the complaints first; that happens once after an upgrade.
+func (s *store) loadRows(ctx context.Context, in *interner) ([]*row, error) {
+	rows, stale, err := s.readRows(ctx, in)
+	if err != nil || stale == 0 {
+		return rows, err
+	}
+	s.log.Warn("complaint index: stored rows in an older format; rebuilding them from the complaints", "stale", stale)
+	if _, err := s.rebuildIndex(ctx); err != nil {
+		return nil, err
+	}
+	rows, stale, err = s.readRows(ctx, in)
+	if err == nil && stale > 0 {
+		err = fmt.Errorf("complaint index: %d rows unreadable after a rebuild", stale)
+	}
+	return rows, err
+}
+
+func (s *store) readRows(ctx context.Context, in *interner) (rows []*row, stale int, err error) {
+	cur, err := s.index.Find(ctx, bson.D{}, options.Find().SetBatchSize(loadBatch))
+	if err != nil {
+		return nil, 0, fmt.Errorf("load complaint index: %w", err)
+	}
+	defer cur.Close(ctx)
+	for cur.Next(ctx) {
+		id, _ := cur.Current.Lookup("_id").StringValueOK()
+		packed, _ := cur.Current.Lookup("r").StringValueOK()
+		r, err := unpack(id, packed, in)
+		if err != nil || id == "" {
+			stale++
+			continue
+		}
+		rows = append(rows, r)
+	}
+	if err := cur.Err(); err != nil {
+		return nil, 0, fmt.Errorf("load complaint index: %w", err)
+	}
+	return rows, stale, nil
+}
+
+// rebuildIndex rewrites every stored row from the complaints, in unordered
 // batches.
 func (s *store) rebuildIndex(ctx context.Context) (int, error) {
 	var batch []mongo.WriteModel

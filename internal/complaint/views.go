@@ -2,18 +2,13 @@ package complaint
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
-	"go.mongodb.org/mongo-driver/bson"
-	"go.mongodb.org/mongo-driver/mongo"
-
 	"github.com/ordos-wufei/wufei/internal/account"
-	"github.com/ordos-wufei/wufei/internal/audit"
 	"github.com/ordos-wufei/wufei/internal/geo"
 	"github.com/ordos-wufei/wufei/internal/platform/errs"
 )
@@ -115,107 +110,168 @@ type Item struct {
 // List returns complaints for staff, newest first, limited to what the
 // caller is concerned with: all for the admin; for departments, cases of
 // their categories or assigned to them; for districts, cases located in or
-// assigned to them.
+// assigned to them. It filters the in-memory list index and reads only the
+// page's documents.
 func (s *Service) List(ctx context.Context, a account.Actor, f Filter, limit int, cursor string) ([]Item, string, error) {
-	filter := bson.D{}
+	match, err := s.listMatch(a, f)
+	if err != nil {
+		return nil, "", err
+	}
+	return s.page(ctx, a, match, "", limit, cursor)
+}
+
+// listMatch is List's filter on rows.
+func (s *Service) listMatch(a account.Actor, f Filter) (func(*row) bool, error) {
+	scope, err := s.staffScope(a)
+	if err != nil {
+		return nil, err
+	}
+	var from, to int64
+	if f.From != nil {
+		from = f.From.UnixMilli()
+	}
+	if f.To != nil {
+		to = f.To.UnixMilli()
+	}
+	match := func(r *row) bool {
+		return scope(r) && (f.Status == "" || r.status == f.Status) && (f.Category == "" || r.category == f.Category) &&
+			(f.District == "" || r.district == f.District) && (f.Department == "" || r.hCode == f.Department) &&
+			(f.Overdue == nil || r.escalated() == *f.Overdue) &&
+			(f.From == nil || r.submitted >= from) && (f.To == nil || r.submitted < to)
+	}
+	return match, nil
+}
+
+// staffScope is the rows a member of staff is concerned with (List's
+// rule; the statistics use it too).
+func (s *Service) staffScope(a account.Actor) (func(*row) bool, error) {
 	switch {
 	case a.Is(account.RoleAdmin):
+		return func(*row) bool { return true }, nil
 	case a.Is(account.RoleDepartment):
-		var cats []string
+		cats := map[string]bool{}
 		for _, c := range s.cfg.Categories {
 			if slices.Contains(a.Departments, c.Department) {
-				cats = append(cats, c.Code)
+				cats[c.Code] = true
 			}
 		}
-		filter = append(filter, bson.E{Key: "$or", Value: bson.A{
-			bson.D{{Key: "category", Value: bson.D{{Key: "$in", Value: nonNil(cats)}}}},
-			bson.D{{Key: "handler.kind", Value: "department"}, {Key: "handler.code", Value: bson.D{{Key: "$in", Value: nonNil(a.Departments)}}}},
-		}})
+		return func(r *row) bool {
+			return cats[r.category] || r.hKind == "department" && slices.Contains(a.Departments, r.hCode)
+		}, nil
 	case a.Is(account.RoleDistrict):
-		filter = append(filter, bson.E{Key: "$or", Value: bson.A{
-			bson.D{{Key: "district", Value: bson.D{{Key: "$in", Value: nonNil(a.Districts)}}}},
-			bson.D{{Key: "handler.kind", Value: "district"}, {Key: "handler.code", Value: bson.D{{Key: "$in", Value: nonNil(a.Districts)}}}},
-		}})
-	default:
-		return nil, "", errs.ErrForbidden
+		return func(r *row) bool {
+			return slices.Contains(a.Districts, r.district) || r.hKind == "district" && slices.Contains(a.Districts, r.hCode)
+		}, nil
 	}
-	if f.Status != "" {
-		filter = append(filter, bson.E{Key: "status", Value: f.Status})
-	}
-	if f.Category != "" {
-		filter = append(filter, bson.E{Key: "category", Value: f.Category})
-	}
-	if f.District != "" {
-		filter = append(filter, bson.E{Key: "district", Value: f.District})
-	}
-	if f.Department != "" {
-		filter = append(filter, bson.E{Key: "handler.code", Value: f.Department})
-	}
-	if f.Overdue != nil {
-		filter = append(filter, bson.E{Key: "escalated", Value: *f.Overdue})
-	}
-	if f.From != nil || f.To != nil {
-		r := bson.D{}
-		if f.From != nil {
-			r = append(r, bson.E{Key: "$gte", Value: f.From.UTC()})
-		}
-		if f.To != nil {
-			r = append(r, bson.E{Key: "$lt", Value: f.To.UTC()})
-		}
-		filter = append(filter, bson.E{Key: "submitted_at", Value: r})
-	}
-	return s.page(ctx, a, filter, limit, cursor)
+	return nil, errs.ErrForbidden
 }
 
 // Mine returns the citizen's own complaints and those they follow.
 func (s *Service) Mine(ctx context.Context, a account.Actor, limit int, cursor string) ([]Item, string, error) {
-	filter := bson.D{{Key: "$or", Value: bson.A{
-		bson.D{{Key: "reporter.user_id", Value: a.UserID}, {Key: "source", Value: "miniprogram"}},
-		bson.D{{Key: "followers", Value: a.UserID}},
-	}}}
-	return s.page(ctx, a, filter, limit, cursor)
+	if a.UserID == "" {
+		return nil, "", errs.ErrForbidden
+	}
+	return s.page(ctx, a, mineMatch(a), a.UserID, limit, cursor)
+}
+
+// mineMatch is Mine's filter on rows.
+func mineMatch(a account.Actor) func(*row) bool {
+	return func(r *row) bool {
+		return r.reporter == a.UserID && r.source == "miniprogram" || slices.Contains(r.followers, a.UserID)
+	}
 }
 
 var cursorPattern = func(c string) bool {
 	return len(c) >= 3 && len(c) <= 32 && strings.HasPrefix(c, "WF") && strings.Trim(c[2:], "0123456789") == ""
 }
 
-// page reads one page: ids below the cursor, newest first, one extra to
-// know whether there is a next page.
-func (s *Service) page(ctx context.Context, a account.Actor, filter bson.D, limit int, cursor string) ([]Item, string, error) {
-	if cursor != "" {
-		if !cursorPattern(cursor) {
-			return nil, "", ErrBadCursor
-		}
-		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$lt", Value: cursor}}})
-	}
-	var ids []string
-	err := s.st.find(ctx, filter, int64(limit+1), func(c Complaint) bool {
-		ids = append(ids, c.ID)
-		return true
-	})
+// page reads one page: the ids below the cursor whose rows match, newest
+// first, one extra to know whether there is a next page (among the cases
+// of user only, when given); then the page's documents by _id. A document
+// changed since its row was read is checked again, so a page never shows a
+// case that no longer matches.
+func (s *Service) page(ctx context.Context, a account.Actor, match func(*row) bool, user string, limit int, cursor string) ([]Item, string, error) {
+	ids, next, err := s.pageIDs(ctx, match, user, limit, cursor)
 	if err != nil {
 		return nil, "", err
+	}
+	docs, err := s.fetch(ctx, ids)
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]Item, 0, len(docs))
+	for _, c := range docs {
+		if !match(rowOf(c)) {
+			continue
+		}
+		l := max(s.AccessOf(a, c), AccessPublic)
+		out = append(out, Item{Complaint: Redact(c, l), Access: l})
+	}
+	return out, next, nil
+}
+
+// pageIDs is the ids of a page from the list index, and the next cursor.
+func (s *Service) pageIDs(ctx context.Context, match func(*row) bool, user string, limit int, cursor string) ([]string, string, error) {
+	if cursor != "" && !cursorPattern(cursor) {
+		return nil, "", ErrBadCursor
+	}
+	if err := s.idx.ready(ctx); err != nil {
+		return nil, "", err
+	}
+	var ids []string
+	if user != "" {
+		ids = s.idx.userNewest(user, cursor, limit+1, match)
+	} else {
+		ids = s.idx.newest(cursor, limit+1, match)
 	}
 	next := ""
 	if len(ids) > limit {
 		ids = ids[:limit]
 		next = ids[limit-1]
 	}
-	// The page's whole documents, by _id (the embedded store's one index).
-	out := make([]Item, 0, len(ids))
-	for _, id := range ids {
-		c, err := s.st.get(ctx, id)
-		if errors.Is(err, ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, "", err
-		}
-		l := max(s.AccessOf(a, c), AccessPublic)
-		out = append(out, Item{Complaint: Redact(c, l), Access: l})
+	return ids, next, nil
+}
+
+// fetchers bounds the concurrent reads of one page's documents.
+const fetchers = 4
+
+// fetch reads the complaints of ids by _id, a few at a time, in order,
+// leaving out those not found. A document newer than its row updates the
+// index (a replica that missed a change repairs itself).
+func (s *Service) fetch(ctx context.Context, ids []string) ([]Complaint, error) {
+	docs := make([]Complaint, len(ids))
+	found := make([]bool, len(ids))
+	errc := make(chan error, len(ids))
+	sem := make(chan struct{}, fetchers)
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			c, err := s.st.get(ctx, id)
+			switch {
+			case errors.Is(err, ErrNotFound):
+			case err != nil:
+				errc <- err
+			default:
+				docs[i], found[i] = c, true
+			}
+		}()
 	}
-	return out, next, nil
+	wg.Wait()
+	close(errc)
+	if err := <-errc; err != nil {
+		return nil, err
+	}
+	out := make([]Complaint, 0, len(ids))
+	for i, c := range docs {
+		if found[i] {
+			s.idx.apply(s.idx.in.row(rowOf(c)))
+			out = append(out, c)
+		}
+	}
+	return out, nil
 }
 
 // PublicFilter narrows the public (Open311) list.
@@ -228,145 +284,121 @@ type PublicFilter struct {
 }
 
 // Public returns complaints for anyone: every filed complaint except those
-// merged or rejected as abusive, redacted to the public view.
+// merged or rejected as abusive, redacted to the public view, newest first.
 func (s *Service) Public(ctx context.Context, f PublicFilter) ([]Complaint, error) {
-	if len(f.IDs) > 0 {
-		var out []Complaint
-		for _, id := range f.IDs {
-			c, err := s.st.get(ctx, id)
-			if errors.Is(err, ErrNotFound) {
-				continue
-			}
-			if err != nil {
-				return nil, err
-			}
-			if publicOK(c) {
-				out = append(out, Redact(c, AccessPublic))
-			}
-		}
-		return out, nil
-	}
-	// One condition on status: a filter must not name a field twice.
-	status := bson.D{{Key: "$ne", Value: StatusMerged}}
-	if f.Open != nil && *f.Open {
-		status = bson.D{{Key: "$nin", Value: bson.A{StatusClosed, StatusRejected, StatusMerged}}}
-	} else if f.Open != nil {
-		status = bson.D{{Key: "$in", Value: bson.A{StatusClosed, StatusRejected}}}
-	}
-	filter := bson.D{{Key: "status", Value: status}}
-	if f.Category != "" {
-		filter = append(filter, bson.E{Key: "category", Value: f.Category})
-	}
-	if f.From != nil || f.To != nil {
-		r := bson.D{}
-		if f.From != nil {
-			r = append(r, bson.E{Key: "$gte", Value: f.From.UTC()})
-		}
-		if f.To != nil {
-			r = append(r, bson.E{Key: "$lte", Value: f.To.UTC()})
-		}
-		filter = append(filter, bson.E{Key: "submitted_at", Value: r})
-	}
-	var ids []string
-	err := s.st.find(ctx, filter, 0, func(c Complaint) bool {
-		if publicOK(c) {
-			ids = append(ids, c.ID)
-		}
-		return len(ids) < f.Limit
-	})
+	ids, err := s.publicIDs(ctx, f)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Complaint, 0, len(ids))
-	for _, id := range ids {
-		c, err := s.st.get(ctx, id)
-		if errors.Is(err, ErrNotFound) {
-			continue
+	docs, err := s.fetch(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Complaint, 0, len(docs))
+	for _, c := range docs {
+		if publicOK(c) {
+			out = append(out, Redact(c, AccessPublic))
 		}
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, Redact(c, AccessPublic))
 	}
 	return out, nil
+}
+
+// publicIDs is the selection of Public from the list index.
+func (s *Service) publicIDs(ctx context.Context, f PublicFilter) ([]string, error) {
+	if err := s.idx.ready(ctx); err != nil {
+		return nil, err
+	}
+	var ids []string
+	if len(f.IDs) > 0 {
+		// Unknown numbers and hidden cases are answered from the index
+		// without a read; the rest by _id.
+		for _, id := range f.IDs {
+			if r, ok := s.idx.get(id); ok && publicRow(r) {
+				ids = append(ids, id)
+			}
+		}
+	} else {
+		var from, to int64
+		if f.From != nil {
+			from = f.From.UnixMilli()
+		}
+		if f.To != nil {
+			to = f.To.UnixMilli()
+		}
+		ids = s.idx.newest("", f.Limit, func(r *row) bool {
+			return publicRow(r) && (f.Category == "" || r.category == f.Category) &&
+				(f.Open == nil || r.status.Open() == *f.Open) &&
+				(f.From == nil || r.submitted >= from) && (f.To == nil || r.submitted <= to)
+		})
+	}
+	return ids, nil
+}
+
+// publicRow is publicOK on a row.
+func publicRow(r *row) bool {
+	return r.status != StatusMerged && !(r.status == StatusRejected && r.flags&flagAbusive != 0)
 }
 
 func publicOK(c Complaint) bool {
 	return c.Status != StatusMerged && !(c.Status == StatusRejected && c.Abusive)
 }
 
-// ---- Open311 API keys -----------------------------------------------------
-
-// APIKey describes an issued key; Secret is only set when issued.
-type APIKey struct {
-	ID        string
-	Name      string
-	Secret    string
-	CreatedAt time.Time
-}
-
-func hashKey(secret string) string {
-	h := sha256.Sum256([]byte(secret))
-	return hex.EncodeToString(h[:])
-}
-
-// IssueAPIKey creates an Open311 API key for a named client. The secret is
-// returned once; only its SHA-256 is stored (as _id, so checks are an
-// indexed lookup).
-func (s *Service) IssueAPIKey(ctx context.Context, a account.Actor, name string) (APIKey, error) {
-	if !a.Is(account.RoleAdmin) {
-		return APIKey{}, errs.ErrForbidden
-	}
-	name = strings.TrimSpace(name)
-	if name == "" || len([]rune(name)) > 100 {
-		return APIKey{}, errs.Invalid(errs.Field("name", "required", "请填写客户端名称（不超过 100 字）"))
-	}
-	secret := "o311_" + randomID() + randomID()
-	k := apiKey{Hash: hashKey(secret), ID: "k_" + randomID()[:10], Name: name, CreatedBy: a.UserID, CreatedAt: s.now().UTC()}
-	if _, err := s.st.keys.InsertOne(ctx, k); err != nil {
-		return APIKey{}, err
-	}
-	_ = s.audit.Record(ctx, audit.Entry{Actor: a.AuditActor(), Action: "open311_key.issue", ObjectType: "open311_key", ObjectID: k.ID,
-		After: map[string]any{"name": name}})
-	return APIKey{ID: k.ID, Name: name, Secret: secret, CreatedAt: k.CreatedAt}, nil
-}
-
-// CheckAPIKey returns the client name of a valid key.
-func (s *Service) CheckAPIKey(ctx context.Context, secret string) (string, error) {
-	if secret == "" || len(secret) > 200 {
-		return "", ErrInvalidAPIKey
-	}
-	var k apiKey
-	err := s.st.keys.FindOne(ctx, bson.D{{Key: "_id", Value: hashKey(secret)}}).Decode(&k)
-	if errors.Is(err, mongo.ErrNoDocuments) || err == nil && k.Revoked {
-		return "", ErrInvalidAPIKey
-	}
-	if err != nil {
-		return "", err
-	}
-	return k.Name, nil
-}
-
 // RebuildDuplicateIndex refills the Redis sets used to suggest duplicates
-// from the store (after Redis lost its data, or on a fresh Redis): every
-// open complaint filed within the duplicate window.
+// (after Redis lost its data, or on a fresh Redis): every open, located
+// complaint filed within the duplicate window, from the list index.
 func (s *Service) RebuildDuplicateIndex(ctx context.Context) (int, error) {
-	since := s.now().Add(-time.Duration(s.cfg.Settings.DuplicateDays+1) * 24 * time.Hour).UTC()
-	n := 0
-	err := s.st.findFull(ctx, bson.D{{Key: "submitted_at", Value: bson.D{{Key: "$gte", Value: since}}}}, func(c Complaint) bool {
-		if c.Status.Open() {
-			s.indexLocation(ctx, c)
-			n++
+	if err := s.idx.ready(ctx); err != nil {
+		return 0, err
+	}
+	since := s.now().Add(-time.Duration(s.cfg.Settings.DuplicateDays+1) * 24 * time.Hour).UnixMilli()
+	var todo []Complaint
+	s.idx.view(func(rows []*row, _ uint64) {
+		for i := len(rows) - 1; i >= 0; i-- {
+			if r := rows[i]; r.submitted >= since && r.status.Open() && r.flags&flagUnlocated == 0 {
+				todo = append(todo, r.complaint())
+			}
 		}
-		return true
 	})
-	return n, err
+	for _, c := range todo {
+		s.indexLocation(ctx, c)
+	}
+	return len(todo), nil
 }
 
-// RebuildIndex rewrites the slim index the lists, the deadline job and
-// indicator 48 read, from the complaints themselves (after a failed index
-// write was logged, or data loaded from elsewhere).
+// RebuildIndex rewrites the stored rows of the list index from the
+// complaints themselves (after a failed index write was logged, or data
+// loaded from elsewhere), then makes every replica reload its index.
 func (s *Service) RebuildIndex(ctx context.Context) (int, error) {
 	s.invalidateClosure()
-	return s.st.rebuildIndex(ctx)
+	n, err := s.st.rebuildIndex(ctx)
+	if err != nil {
+		return n, err
+	}
+	if err := s.idx.announceReload(ctx); err != nil {
+		return n, err
+	}
+	return n, s.idx.ready(ctx)
+}
+
+// scanOpen calls fn with every open case (submitted to resolved) from the
+// list index, newest first, until fn returns false. Only the row's fields
+// are set (the deadline job re-reads a case before marking it).
+func (s *Service) scanOpen(ctx context.Context, fn func(Complaint) bool) error {
+	if err := s.idx.ready(ctx); err != nil {
+		return err
+	}
+	var open []*row
+	s.idx.view(func(rows []*row, _ uint64) {
+		for i := len(rows) - 1; i >= 0; i-- {
+			if rows[i].status.Open() {
+				open = append(open, rows[i])
+			}
+		}
+	})
+	for _, r := range open {
+		if !fn(r.complaint()) {
+			return nil
+		}
+	}
+	return nil
 }

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -67,8 +68,9 @@ type complaintDTO struct {
 	Category     string               `json:"category"`
 	CategoryName string               `json:"category_name"`
 	Description  string               `json:"description"`
-	Lat          float64              `json:"lat"`
-	Lng          float64              `json:"lng"`
+	Lat          *float64             `json:"lat"` // null when not located
+	Lng          *float64             `json:"lng"`
+	Located      bool                 `json:"located"`
 	Address      string               `json:"address"`
 	District     districtDTO          `json:"district"`
 	Photos       []string             `json:"photos"`
@@ -123,7 +125,7 @@ func localPtr(t *time.Time) *time.Time {
 func (s *Server) toComplaintDTO(c complaint.Complaint, l complaint.Access) complaintDTO {
 	cat, _ := s.Complaints.Category(c.Category)
 	d := complaintDTO{ID: c.ID, TrackingNo: c.ID, Category: c.Category, CategoryName: cat.Name, Description: c.Description,
-		Lat: c.Lat, Lng: c.Lng, Address: c.Address, District: districtDTO{Adcode: c.District, Name: c.DistName},
+		Located: !c.Unlocated, Address: c.Address, District: districtDTO{Adcode: c.District, Name: c.DistName},
 		Photos: nonNilStrings(c.Photos), Attributes: c.Attributes, Anonymous: c.Anonymous, View: viewNames[l],
 		Status: string(c.Status), StatusLabel: c.Status.Label(), Handler: handlerDTO(c.Handler), Result: c.Result,
 		ResultPhotos: nonNilStrings(c.ResultPix), Rejection: c.Rejection, MergedInto: c.MergedInto,
@@ -133,6 +135,10 @@ func (s *Server) toComplaintDTO(c complaint.Complaint, l complaint.Access) compl
 		Escalated: c.Escalated, History: []complaintEventDTO{}}
 	if d.Attributes == nil {
 		d.Attributes = map[string]string{}
+	}
+	if !c.Unlocated {
+		lat, lng := c.Lat, c.Lng
+		d.Lat, d.Lng = &lat, &lng
 	}
 	if l == complaint.AccessFull {
 		r := c.Reporter
@@ -234,12 +240,48 @@ func (s *Server) handleSubmitComplaint(c *fiber.Ctx) error {
 	out := struct {
 		complaintDTO
 		Duplicates []duplicateDTO `json:"duplicates"`
-	}{complaintDTO: s.toComplaintDTO(cpl, complaint.AccessFull), Duplicates: []duplicateDTO{}}
+	}{complaintDTO: s.toComplaintDTO(cpl, complaint.AccessFull), Duplicates: duplicateDTOs(dups)}
+	return c.Status(fiber.StatusCreated).JSON(out)
+}
+
+func duplicateDTOs(dups []complaint.Duplicate) []duplicateDTO {
+	out := make([]duplicateDTO, 0, len(dups))
 	for _, d := range dups {
-		out.Duplicates = append(out.Duplicates, duplicateDTO{ID: d.ID, Status: string(d.Status), StatusLabel: d.Status.Label(),
+		out = append(out, duplicateDTO{ID: d.ID, Status: string(d.Status), StatusLabel: d.Status.Label(),
 			Lat: d.Lat, Lng: d.Lng, DistanceM: d.DistanceM, SubmittedAt: local(d.SubmittedAt), Description: d.Description})
 	}
-	return c.Status(fiber.StatusCreated).JSON(out)
+	return out
+}
+
+// queryFloat reads an optional number from the query string.
+func queryFloat(c *fiber.Ctx, name string) (*float64, error) {
+	raw := c.Query(name)
+	if raw == "" {
+		return nil, nil
+	}
+	v, err := strconv.ParseFloat(raw, 64)
+	if err != nil {
+		return nil, errs.Invalid(errs.Field(name, "invalid_type", name+" 须为数字"))
+	}
+	return &v, nil
+}
+
+// handleNearbyComplaints lists open complaints like the one a citizen is
+// about to file, in the shape of intake's duplicates.
+func (s *Server) handleNearbyComplaints(c *fiber.Ctx) error {
+	lat, err := queryFloat(c, "lat")
+	if err != nil {
+		return err
+	}
+	lng, err := queryFloat(c, "lng")
+	if err != nil {
+		return err
+	}
+	dups, err := s.Complaints.Nearby(c.UserContext(), c.Query("category"), lat, lng)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"items": duplicateDTOs(dups)})
 }
 
 // parseTimeParam accepts RFC 3339 or a calendar date (CST midnight).
@@ -465,4 +507,43 @@ func (s *Server) handleIssueOpen311Key(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"id": k.ID, "name": k.Name, "api_key": k.Secret, "created_at": local(k.CreatedAt)})
+}
+
+// open311KeyDTO describes a key without its secret or hash.
+type open311KeyDTO struct {
+	ID            string     `json:"id"`
+	Name          string     `json:"name"`
+	CreatedAt     time.Time  `json:"created_at"`
+	CreatedBy     string     `json:"created_by"`
+	CreatedByName string     `json:"created_by_name"`
+	RevokedAt     *time.Time `json:"revoked_at"`
+	LastUsedAt    *time.Time `json:"last_used_at"`
+}
+
+func toOpen311KeyDTO(k complaint.APIKey) open311KeyDTO {
+	return open311KeyDTO{ID: k.ID, Name: k.Name, CreatedAt: local(k.CreatedAt), CreatedBy: k.CreatedBy, CreatedByName: k.CreatedByName,
+		RevokedAt: localPtr(k.RevokedAt), LastUsedAt: localPtr(k.LastUsedAt)}
+}
+
+func (s *Server) handleListOpen311Keys(c *fiber.Ctx) error {
+	keys, err := s.Complaints.ListAPIKeys(c.UserContext(), mustActor(c))
+	if err != nil {
+		return err
+	}
+	out := make([]open311KeyDTO, len(keys))
+	for i, k := range keys {
+		out[i] = toOpen311KeyDTO(k)
+	}
+	return c.JSON(fiber.Map{"items": out})
+}
+
+func (s *Server) handleRevokeOpen311Key(c *fiber.Ctx) error {
+	if err := s.decodeOptional(c, &struct{}{}); err != nil {
+		return err
+	}
+	k, err := s.Complaints.RevokeAPIKey(c.UserContext(), mustActor(c), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(toOpen311KeyDTO(k))
 }

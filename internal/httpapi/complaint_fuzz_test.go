@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"testing"
 
+	"github.com/ordos-wufei/wufei/internal/complaint"
 	"github.com/ordos-wufei/wufei/internal/platform/errs"
 )
 
@@ -34,13 +35,14 @@ func FuzzComplaintBody(f *testing.F) {
 }
 
 // FuzzOpen311Form: the POST form parser never panics; accepted forms have
-// a service code, in-range coordinates converted to GCJ-02, and attribute
-// codes without brackets.
+// a service code, in-range coordinates converted to GCJ-02 or else (no
+// coordinates) a district its address_string names, and attribute codes
+// without brackets.
 func FuzzOpen311Form(f *testing.F) {
 	for _, s := range []string{
 		"api_key=k&service_code=other&lat=39.6&long=109.8&description=x&attribute[a]=1&attribute[m][]=x&attribute[m][]=y",
 		"lat=NaN&long=1", "lat=91&long=0&service_code=a", "attribute[]=1&service_code=a&lat=1&long=1", "attribute[a[b]]=1",
-		"address_string=东胜区&service_code=a", "%zz", "lat=1e999&long=-1e999",
+		"address_string=东胜区&service_code=a", "address_string=鄂尔多斯市鄂托克前旗&service_code=a", "address_string=东胜区康巴什区&service_code=a", "%zz", "lat=1e999&long=-1e999",
 	} {
 		f.Add(s)
 	}
@@ -57,7 +59,11 @@ func FuzzOpen311Form(f *testing.F) {
 			return
 		}
 		in := p.Input
-		if in.Category == "" || in.Lat == nil || in.Lng == nil || math.IsNaN(*in.Lat) || math.Abs(*in.Lat) > 91 || math.Abs(*in.Lng) > 181 {
+		if in.Lat == nil && in.Lng == nil {
+			if d, ok := complaint.DistrictInAddress(form.Get("address_string")); in.Category == "" || !ok || in.District != d.Adcode {
+				t.Fatalf("accepted %q without a point as %+v", raw, in)
+			}
+		} else if in.Category == "" || in.Lat == nil || in.Lng == nil || math.IsNaN(*in.Lat) || math.Abs(*in.Lat) > 91 || math.Abs(*in.Lng) > 181 {
 			t.Fatalf("accepted %q as %+v", raw, in)
 		}
 		for k := range in.Attributes {

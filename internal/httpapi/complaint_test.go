@@ -3,7 +3,6 @@ package httpapi_test
 import (
 	"context"
 	"fmt"
-	"math"
 	"strings"
 	"testing"
 	"time"
@@ -103,7 +102,7 @@ func TestComplaintWholePath(t *testing.T) {
 		"category": "hazardous_waste", "description": "这里有人倒废油", "lat": lat2, "lng": lng2,
 		"attributes": map[string]string{"leaking": "unknown"},
 	}).want(201).complaint()
-	if len(second.Duplicates) != 1 || second.Duplicates[0].ID != first.ID || math.Abs(second.Duplicates[0].DistanceM-60) > 2 {
+	if len(second.Duplicates) != 1 || second.Duplicates[0].ID != first.ID || second.Duplicates[0].DistanceM != 100 {
 		t.Fatalf("duplicates: %+v", second.Duplicates)
 	}
 	// Another category at the same place is not a duplicate.

@@ -218,8 +218,10 @@ func (s *Server) handleOpen311Definition(c *fiber.Ctx, format string) error {
 // ---- requests -------------------------------------------------------------
 
 // open311Request is a service request in the public view. Nullable
-// fields are pointers so JSON says null where the specification allows it;
-// detailed_status and district are this service's extensions.
+// fields are pointers so JSON says null where the specification allows it
+// (and XML omits them); lat and long are null for a request located only
+// by its district; detailed_status and district are this service's
+// extensions.
 type open311Request struct {
 	XMLName           xml.Name   `json:"-" xml:"request"`
 	ServiceRequestID  string     `json:"service_request_id" xml:"service_request_id"`
@@ -237,8 +239,8 @@ type open311Request struct {
 	Address           string     `json:"address" xml:"address"`
 	AddressID         *string    `json:"address_id" xml:"address_id,omitempty"`
 	Zipcode           *string    `json:"zipcode" xml:"zipcode,omitempty"`
-	Lat               float64    `json:"lat" xml:"lat"`
-	Long              float64    `json:"long" xml:"long"`
+	Lat               *float64   `json:"lat" xml:"lat,omitempty"`
+	Long              *float64   `json:"long" xml:"long,omitempty"`
 	MediaURL          *string    `json:"media_url" xml:"media_url,omitempty"`
 	District          string     `json:"district" xml:"district"`
 }
@@ -250,14 +252,17 @@ type open311Requests struct {
 
 func (s *Server) toOpen311Request(cpl complaint.Complaint) open311Request {
 	k, _ := s.Complaints.Category(cpl.Category)
-	// The public view is already rounded in GCJ-02; converting moves the
-	// grid, so round again to keep three decimals in WGS-84.
-	lat, lng := geo.RoundForPublic(complaint.GCJ02ToWGS84(cpl.Lat, cpl.Lng))
 	r := open311Request{ServiceRequestID: cpl.ID, Status: "open", DetailedStatus: string(cpl.Status), StatusNotes: cpl.Status.Label(),
 		ServiceName: k.Name, ServiceCode: cpl.Category, Description: cpl.Description, AgencyResponsible: k.Department,
 		ServiceNotice:     fmt.Sprintf("%d 个工作日内受理，受理后 %d 个工作日内办结", k.AcceptDays, k.ResolveDays),
 		RequestedDatetime: local(cpl.SubmittedAt), UpdatedDatetime: local(cpl.UpdatedAt), Address: cpl.Address,
-		Lat: lat, Long: lng, District: cpl.DistName}
+		District: cpl.DistName}
+	if !cpl.Unlocated {
+		// The public view is already rounded in GCJ-02; converting moves
+		// the grid, so round again to keep three decimals in WGS-84.
+		lat, lng := geo.RoundForPublic(complaint.GCJ02ToWGS84(cpl.Lat, cpl.Lng))
+		r.Lat, r.Long = &lat, &lng
+	}
 	if !cpl.Status.Open() {
 		r.Status = "closed"
 	}
@@ -365,11 +370,14 @@ type open311Post struct {
 	Input  complaint.Input
 }
 
-// parseOpen311Form reads a POST requests form: service_code, lat+long
-// (WGS-84, converted to GCJ-02) — an address_string alone cannot be placed
-// in a district without a geocoder, so it is refused — description,
-// attribute[code] (multi-value lists as attribute[code][] or commas),
-// media_url and the person's contact fields. Fuzzed directly.
+// parseOpen311Form reads a POST requests form: service_code, the location,
+// description, attribute[code] (multi-value lists as attribute[code][] or
+// commas), media_url and the person's contact fields. The location is
+// lat+long (WGS-84, converted to GCJ-02), or else an address_string naming
+// exactly one of the nine banners and districts, filed without a point
+// (complaint.DistrictInAddress): without a geocoder no other address can
+// be placed, and address_id has no address register behind it, so both
+// are refused as a missing location. Fuzzed directly.
 func parseOpen311Form(form url.Values) (open311Post, error) {
 	p := open311Post{APIKey: form.Get("api_key")}
 	in := complaint.Input{Category: form.Get("service_code"), Description: form.Get("description"),
@@ -383,7 +391,13 @@ func parseOpen311Form(form url.Values) (open311Post, error) {
 	latRaw, lngRaw := form.Get("lat"), form.Get("long")
 	switch {
 	case latRaw == "" && lngRaw == "":
-		fields = append(fields, errs.Field("lat", "required", "须提供 lat 与 long（WGS-84）；暂不支持仅凭地址定位"))
+		d, ok := complaint.DistrictInAddress(in.Address)
+		if !ok {
+			fields = append(fields, errs.Field("lat", "required",
+				"须提供位置：lat 与 long（WGS-84），或在 address_string 中写明唯一一个旗区（如 东胜区、鄂托克前旗）；暂不支持其他地址或 address_id"))
+			break
+		}
+		in.District = d.Adcode
 	default:
 		lat, err1 := strconv.ParseFloat(latRaw, 64)
 		lng, err2 := strconv.ParseFloat(lngRaw, 64)

@@ -350,9 +350,15 @@ func TestOpen311(t *testing.T) {
 	if len(cx.Requests) != 1 || cx.Requests[0].ID == "" {
 		t.Fatalf("xml created: %+v", cx)
 	}
-	// Bad posts: no location, unknown service, outside Ordos, bad attribute, form type.
+	// Bad posts: no location (an address that names no single district, or
+	// an address_id), unknown service, outside Ordos, bad attribute, form type.
+	noPoint := func(key, value string) func(url.Values) {
+		return func(f url.Values) { f.Del("lat"); f.Del("long"); f.Set(key, value) }
+	}
 	for name, edit := range map[string]func(url.Values){
-		"no location":     func(f url.Values) { f.Del("lat"); f.Del("long"); f.Set("address_string", "东胜区") },
+		"no location":     noPoint("address_string", "某小区东门"),
+		"two districts":   noPoint("address_string", "东胜区与康巴什区交界处"),
+		"address_id only": noPoint("address_id", "A-1024"),
 		"unknown service": func(f url.Values) { f.Set("service_code", "nope") },
 		"outside Ordos":   func(f url.Values) { f.Set("lat", "39.9"); f.Set("long", "116.4") },
 		"bad attribute":   func(f url.Values) { f.Set("attribute[waste_type]", "gold") },

@@ -47,7 +47,7 @@ func TestIndexIDLookups(t *testing.T) {
 		if err := db.QueryRow(`SELECT table_name FROM _ferretdb_collections WHERE name = 'things'`).Scan(&table); err != nil {
 			t.Fatal(err)
 		}
-		rows, err := db.Query(`EXPLAIN QUERY PLAN SELECT _ferretdb_sjson FROM "` + table + `" WHERE _ferretdb_sjson->'$._id' = ?`, `"kB"`)
+		rows, err := db.Query(`EXPLAIN QUERY PLAN SELECT _ferretdb_sjson FROM "`+table+`" WHERE _ferretdb_sjson->'$._id' = ?`, `"kB"`)
 		if err != nil {
 			t.Fatal(err)
 		}
