@@ -6,6 +6,7 @@
 //
 //   npm run e2e            (after npm run build)
 //   WUFEI_BIN=/path/to/wufei npm run e2e   to test a binary built elsewhere
+//   E2E_ONLY='无废细胞|publicity' npm run e2e   to run only the tests matching
 import { spawn, execFileSync } from 'node:child_process'
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -47,45 +48,57 @@ function serverEnv() {
   return env
 }
 
-const port = await freePort()
-const base = `http://127.0.0.1:${port}`
-const server = spawn(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--data-dir', join(work, 'data')], {
-  env: serverEnv(),
-  stdio: ['ignore', 'ignore', 'pipe'],
-})
-let serverErr = ''
-server.stderr.on('data', (d) => (serverErr += d))
-let browser
+// Every server started, stopped on exit.
+const servers = []
 function cleanup() {
-  try {
-    server.kill('SIGTERM')
-  } catch {}
+  for (const s of servers) {
+    try {
+      s.kill('SIGTERM')
+    } catch {}
+  }
 }
 process.on('exit', cleanup)
 
-async function waitReady() {
+/**
+ * Starts `wufei serve` on the embedded defaults in its own data directory
+ * under work/, with env overriding settings, and waits for /readyz.
+ */
+async function startServer(name, env = {}) {
+  const port = await freePort()
+  const at = `http://127.0.0.1:${port}`
+  const proc = spawn(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--data-dir', join(work, name)], {
+    env: { ...serverEnv(), ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
+  servers.push(proc)
+  let stderr = ''
+  proc.stderr.on('data', (d) => (stderr = (stderr + d).slice(-20000)))
   for (let i = 0; i < 240; i++) {
-    if (server.exitCode !== null) throw new Error('wufei exited: ' + serverErr)
+    if (proc.exitCode !== null) throw new Error(`wufei (${name}) exited: ${stderr}`)
     try {
-      const r = await fetch(base + '/readyz')
-      if (r.ok) return
+      const r = await fetch(at + '/readyz')
+      if (r.ok) return { base: at, call: (method, path, token, body) => callAt(at, method, path, token, body), upload: (token, bytes, file, type) => uploadAt(at, token, bytes, file, type) }
     } catch {}
     await new Promise((r) => setTimeout(r, 250))
   }
-  throw new Error('wufei not ready')
+  throw new Error(`wufei (${name}) not ready`)
 }
 
-async function call(method, path, token, body) {
-  const r = await fetch(base + '/api/v1' + path, {
+let browser
+// The main server, with the default settings (publicity of 7 days).
+let base = ''
+
+async function callAt(at, method, path, token, body) {
+  const r = await fetch(at + '/api/v1' + path, {
     method,
     headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: 'Bearer ' + token } : {}) },
     body: body ? JSON.stringify(body) : undefined,
   })
   const text = await r.text()
-  if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${text}`)
+  if (!r.ok) throw Object.assign(new Error(`${method} ${path}: ${r.status} ${text}`), { status: r.status, body: text })
   return text ? JSON.parse(text) : undefined
 }
-
+const call = (method, path, token, body) => callAt(base, method, path, token, body)
 
 /** A valid 统一社会信用代码 numbered n (GB 32100-2015 check character). */
 function creditCode(n) {
@@ -100,20 +113,95 @@ function creditCode(n) {
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64')
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n')
 
-async function upload(token, bytes, name, type) {
+async function uploadAt(at, token, bytes, name, type) {
   const fd = new FormData()
   fd.append('file', new Blob([bytes], { type }), name)
-  const r = await fetch(base + '/api/v1/uploads', { method: 'POST', headers: { Authorization: 'Bearer ' + token }, body: fd })
+  const r = await fetch(at + '/api/v1/uploads', { method: 'POST', headers: { Authorization: 'Bearer ' + token }, body: fd })
   if (!r.ok) throw new Error('upload: ' + r.status + ' ' + (await r.text()))
   return (await r.json()).id
+}
+const upload = (token, bytes, name, type) => uploadAt(base, token, bytes, name, type)
+
+/**
+ * Takes a new application of a unit through submission and the district's
+ * first review on server srv, as its applicant (a citizen logged in with
+ * openid) and a district officer would: it then waits for the city review.
+ */
+async function cellAtCityReview(srv, districtToken, openid, unit) {
+  const cit = (await srv.call('POST', '/auth/wechat', '', { code: 'dev:' + openid })).token
+  const img = await srv.upload(cit, PNG, 'site.png', 'image/png')
+  const pdf = await srv.upload(cit, PDF, 'rules.pdf', 'application/pdf')
+  const type = (await srv.call('GET', '/cells/types')).items.find((t) => t.code === unit.type)
+  const self = Object.fromEntries(type.items.map((it) => [it.code, { score: it.max_score, evidence: [it.evidence === 'document' ? pdf : img] }]))
+  const app = await srv.call('POST', '/cells/applications', cit, { unit, self_assessment: self })
+  await srv.call('POST', `/cells/applications/${app.id}/submit`, cit)
+  const scores = Object.fromEntries(type.items.map((it) => [it.code, it.max_score]))
+  await srv.call('POST', `/cells/applications/${app.id}/district-review`, districtToken, { decision: 'pass', scores, comment: '现场核查属实' })
+  return app.id
 }
 
 // 东胜区, inside Ordos (GCJ-02).
 const DONGSHENG = { lat: 39.828458, lng: 109.75022 }
 
+/**
+ * A server of its own for the complaint statistics, seeded through the API
+ * (once; both complaint tests use it): five cases filed today — four in
+ * 东胜区 by citizens, one by the 12345 hotline over Open311 with only an
+ * address naming 达拉特旗 (no point). Three of 东胜区 are accepted,
+ * assigned to the district, started and resolved; two of those are rated
+ * (5 and 4) and so closed; the fourth stays submitted. The hotline's case
+ * is accepted. So: submitted 5, accepted 4, closed 2 (办结率 50%), resolved
+ * 3, all on time, rated 2 (average 4.5), open 3, none overdue.
+ */
+let statsSeeded = null
+function statsServer() {
+  statsSeeded ??= (async () => {
+    const srv = await startServer('data-stats')
+    const adm = (await srv.call('POST', '/auth/login', '', { username: 'admin', password: ADMIN_PASS })).token
+    await srv.call('POST', '/admin/users', adm, { username: 'dist1', password: PASS, role: 'district', display_name: '东胜区李四', districts: ['150602'] })
+    const dist = (await srv.call('POST', '/auth/login', '', { username: 'dist1', password: PASS })).token
+    const filed = []
+    for (let i = 0; i < 4; i++) {
+      const cit = (await srv.call('POST', '/auth/wechat', '', { code: `dev:e2e-stats-${i}` })).token
+      // About 550 m apart: not suggested as duplicates of each other.
+      const c = await srv.call('POST', '/complaints', cit, {
+        category: 'illegal_dumping', description: `路边有建筑垃圾堆放（第 ${i + 1} 处）`, lat: DONGSHENG.lat + i * 0.005, lng: DONGSHENG.lng,
+        address: `东胜区统计测试路 ${i + 1} 号`, contact_phone: `1390000010${i}`,
+      })
+      assert(c.located === true && typeof c.lat === 'number', 'a citizen complaint is not located: ' + JSON.stringify(c))
+      filed.push({ cit, c })
+    }
+    for (const [i, { cit, c }] of filed.slice(0, 3).entries()) {
+      await srv.call('POST', `/complaints/${c.id}/accept`, adm)
+      await srv.call('POST', `/complaints/${c.id}/assign`, adm, { district: '150602' })
+      await srv.call('POST', `/complaints/${c.id}/start`, dist)
+      await srv.call('POST', `/complaints/${c.id}/resolve`, dist, { result: '已组织清运', photos: [] })
+      if (i < 2) await srv.call('POST', `/complaints/${c.id}/feedback`, cit, { rating: 5 - i, comment: '处理及时' })
+    }
+    const { api_key } = await srv.call('POST', '/admin/open311/keys', adm, { name: '市 12345 热线' })
+    const r = await fetch(srv.base + '/open311/v2/requests.json', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ api_key, service_code: 'illegal_dumping', address_string: '达拉特旗树林召镇', description: '热线转来：镇上有垃圾乱倒' }),
+    })
+    assert(r.status === 201, 'open311 by address: ' + r.status + ' ' + (await r.clone().text()))
+    const unlocatedId = (await r.json())[0].service_request_id
+    const u = await srv.call('POST', `/complaints/${unlocatedId}/accept`, adm)
+    assert(u.located === false && u.lat === null && u.lng === null && u.district.name === '达拉特旗', 'the hotline case: ' + JSON.stringify(u))
+    const expected = {
+      admin: { submitted: 5, accepted: 4, closed: 2, completion_rate: 50, resolved: 3, on_time: 3, on_time_rate: 100, rated: 2, average_rating: 4.5, open: 3, overdue_open: 0 },
+    }
+    return { srv, adm, expected, unlocatedId, locatedId: filed[0].c.id }
+  })()
+  return statsSeeded
+}
+
 let passed = 0
 let failed = 0
+// E2E_ONLY=regexp runs only the tests whose names match (while working on one).
+const only = process.env.E2E_ONLY ? new RegExp(process.env.E2E_ONLY) : null
 async function test(name, fn) {
+  if (only && !only.test(name)) return
   const t0 = Date.now()
   try {
     await fn()
@@ -146,8 +234,8 @@ async function drawnPixels(page, selector) {
   return 0
 }
 
-async function login(page, username, password) {
-  await page.goto(base + '/console/login')
+async function login(page, username, password, at = base) {
+  await page.goto(at + '/console/login')
   await page.fill('input[data-test=username], [data-test=username] input', username)
   await page.fill('input[data-test=password], [data-test=password] input', password)
   await page.click('[data-test=submit]')
@@ -159,7 +247,7 @@ async function menuText(page) {
 }
 
 try {
-  await waitReady()
+  base = (await startServer('data')).base
   // Seed: staff of each role, and a few values so charts have lines.
   const admin = (await call('POST', '/auth/login', '', { username: 'admin', password: ADMIN_PASS })).token
   await call('POST', '/admin/users', admin, { username: 'dept1', password: PASS, role: 'department', display_name: '生态环境局张三', departments: ['市生态环境局'] })
@@ -406,6 +494,131 @@ try {
     await page.context().close()
   })
 
+  await test('the admin reviews at city level; during publicity an objection is filed and resolved', async () => {
+    const dist = (await call('POST', '/auth/login', '', { username: 'dist1', password: PASS })).token
+    const srv = { call, upload }
+    const id = await cellAtCityReview(srv, dist, 'e2e-hotel', {
+      name: '鄂尔多斯市绿色示范酒店', credit_code: creditCode(8), type: 'hotel', address: '东胜区鄂尔多斯大街 18 号', ...DONGSHENG, contact_name: '刘经理', contact_phone: '13900000003',
+    })
+    // The admin finds it in the city-review queue and passes it: publicity starts.
+    let page = await newPage()
+    await login(page, 'admin', ADMIN_PASS)
+    await page.goto(base + '/console/cells')
+    await page.waitForSelector('[data-test=cell-table] >> text=鄂尔多斯市绿色示范酒店')
+    assert((await page.textContent('[data-test=cell-queue] .is-active')).includes('待市级复审'), 'admin queue does not open on the city review')
+    await page.click('text=鄂尔多斯市绿色示范酒店')
+    await page.waitForSelector('[data-test=review-form] >> text=市级复审')
+    await page.waitForSelector('[data-test=rubric] .el-image img')
+    assert((await page.textContent('.el-descriptions')).includes('现场核查属实'), 'the district review is not shown')
+    await page.fill('[data-test=review-comment] textarea, textarea[data-test=review-comment]', '复核通过，进入公示')
+    await page.screenshot({ path: join(shots, 'cell-city-review.png'), animations: 'disabled' })
+    await page.click('[data-test=submit-review]')
+    await page.click('.el-message-box button:has-text("确定")')
+    await page.waitForSelector('text=已提交审核意见')
+    await page.waitForSelector('.el-descriptions .el-tag:has-text("公示中")')
+    await page.waitForSelector('.el-descriptions >> text=公示期')
+    // Seven days of publicity: certification waits for them.
+    assert(await page.isDisabled('[data-test=certify]'), 'certify offered during publicity')
+    assert((await page.textContent('[data-test=certify-box]')).includes('公示期未满'), 'no reason shown for waiting')
+    await page.context().close()
+
+    // Publicity is public; anyone logged in may object (here a department officer).
+    page = await newPage()
+    await page.goto(base + '/console/cells/certified')
+    await page.waitForSelector('text=公示中（1）')
+    assert((await page.textContent('.panel:has-text("公示中（1）")')).includes('鄂尔多斯市绿色示范酒店'), 'publicity list lacks the unit')
+    await page.context().close()
+    page = await newPage()
+    await login(page, 'dept1', PASS)
+    await page.goto(base + '/console/cells/certified')
+    await page.waitForSelector('tr:has-text("鄂尔多斯市绿色示范酒店") >> text=提出异议')
+    await page.screenshot({ path: join(shots, 'cells-publicity.png'), animations: 'disabled' })
+    await page.click('tr:has-text("鄂尔多斯市绿色示范酒店") >> text=提出异议')
+    await page.fill('.el-message-box textarea', '该酒店一次性用品仍在免费提供，与申报材料不符')
+    await page.screenshot({ path: join(shots, 'cell-objection-form.png'), animations: 'disabled' })
+    await page.click('.el-message-box button:has-text("提交")')
+    await page.waitForSelector('text=异议已提交')
+    await page.context().close()
+
+    // The admin sees it waiting in the publicity queue, reads it and dismisses it.
+    page = await newPage()
+    await login(page, 'admin', ADMIN_PASS)
+    await page.goto(base + '/console/cells')
+    await page.click('[data-test=cell-queue] >> text=公示中')
+    await page.waitForSelector('[data-test=cell-table] tr:has-text("鄂尔多斯市绿色示范酒店") >> text=1 条待处理')
+    await page.screenshot({ path: join(shots, 'cells-publicity-queue.png'), animations: 'disabled' })
+    await page.click('text=鄂尔多斯市绿色示范酒店')
+    await page.waitForSelector('[data-test=objections] >> text=与申报材料不符')
+    assert((await page.textContent('[data-test=objections]')).includes('生态环境局张三'), 'the admin does not see who objected')
+    assert((await page.textContent('[data-test=certify-box]')).includes('1 条异议待处理'), 'open objection not named')
+    await page.screenshot({ path: join(shots, 'cell-objection.png'), animations: 'disabled' })
+    await page.click('[data-test=dismiss-objection]')
+    await page.fill('.el-message-box input', '经现场核查，一次性用品已改为按需提供')
+    await page.click('.el-message-box button:has-text("确定")')
+    await page.waitForSelector('text=已处理')
+    await page.waitForSelector('[data-test=objections] >> text=不成立')
+    assert((await page.textContent('.el-timeline')).includes('异议不成立，继续公示'), 'timeline lacks the resolution')
+    assert(await page.isDisabled('[data-test=certify]'), 'certify offered while publicity runs')
+    await page.locator('.el-page-header').scrollIntoViewIfNeeded()
+    await page.screenshot({ path: join(shots, 'cell-objection-resolved.png'), animations: 'disabled' })
+    await page.context().close()
+    // The service agrees: not before the publicity ends.
+    const admin2 = (await call('POST', '/auth/login', '', { username: 'admin', password: ADMIN_PASS })).token
+    const refused = await call('POST', `/cells/applications/${id}/certify`, admin2).then(() => null, (e) => e)
+    assert(refused && refused.status === 409 && refused.body.includes('publicity_running'), 'certified during publicity: ' + refused)
+  })
+
+  await test('after publicity the admin certifies; the certificate shows its QR code and the unit is on the public map', async () => {
+    // A second server whose publicity ends at once (cells.publicity_days 0):
+    // the browser cannot wait seven days on the main one.
+    const srv = await startServer('data-publicity0', { WUFEI_CELLS_PUBLICITY_DAYS: '0' })
+    const adm = (await srv.call('POST', '/auth/login', '', { username: 'admin', password: ADMIN_PASS })).token
+    await srv.call('POST', '/admin/users', adm, { username: 'dist1', password: PASS, role: 'district', display_name: '东胜区李四', districts: ['150602'] })
+    const dist = (await srv.call('POST', '/auth/login', '', { username: 'dist1', password: PASS })).token
+    const id = await cellAtCityReview(srv, dist, 'e2e-school', {
+      name: '鄂尔多斯市第一中学', credit_code: creditCode(9), type: 'school', address: '东胜区学府路 1 号', ...DONGSHENG, contact_name: '赵老师', contact_phone: '13900000004',
+    })
+    let page = await newPage()
+    await login(page, 'admin', ADMIN_PASS, srv.base)
+    await page.goto(srv.base + `/console/cells/${id}`)
+    await page.waitForSelector('[data-test=review-form] >> text=市级复审')
+    await page.click('[data-test=submit-review]')
+    await page.click('.el-message-box button:has-text("确定")')
+    await page.waitForSelector('text=已提交审核意见')
+    // Publicity has ended with no objection: the admin certifies. (The
+    // service's minute job may certify it first; the page then shows that.)
+    const box = await page.waitForSelector('[data-test=certify-box], [data-test=certificate-link]')
+    if ((await box.getAttribute('data-test')) === 'certify-box') {
+      await page.click('[data-test=certify]')
+      await page.click('.el-message-box button:has-text("确定")')
+    }
+    await page.waitForSelector('[data-test=certificate-link]')
+    await page.waitForSelector('.el-descriptions .el-tag:has-text("已认证")')
+    const number = (await page.textContent('[data-test=certificate-link]')).trim()
+    assert(/^WFXB-\d{4}-\d{4}$/.test(number), 'certificate number ' + number)
+    await page.locator('.el-page-header').scrollIntoViewIfNeeded()
+    await page.screenshot({ path: join(shots, 'cell-certified.png'), animations: 'disabled' })
+    await page.click('[data-test=certificate-link]')
+    await page.waitForURL(`**/console/cells/certificates/${number}`)
+    await page.waitForSelector('.cert .el-tag:has-text("有效")')
+    const qr = await page.waitForSelector('.qr img')
+    await page.waitForFunction((img) => img.complete && img.naturalWidth > 0, qr)
+    assert((await page.textContent('.cert')).includes('鄂尔多斯市第一中学'), 'certificate lacks the unit')
+    await page.screenshot({ path: join(shots, 'certificate.png'), animations: 'disabled' })
+    await page.context().close()
+
+    // The public map and list, with counts by type that filter the list.
+    page = await newPage()
+    await page.goto(srv.base + '/console/cells/certified')
+    await page.waitForSelector('text=共 1 个')
+    assert((await drawnPixels(page, '[data-test=cells-map]')) > 0, 'certified map not drawn')
+    await page.waitForSelector(`td:has-text("${number}")`)
+    await page.click('[data-test=type-counts] >> text=学校 1')
+    await page.waitForSelector(`td:has-text("${number}")`)
+    await page.screenshot({ path: join(shots, 'cells-certified.png'), animations: 'disabled' })
+    await page.context().close()
+  })
+
   await test('a district handler resolves a complaint', async () => {
     const cit = (await call('POST', '/auth/wechat', '', { code: 'dev:e2e-reporter' })).token
     const photo = await upload(cit, PNG, 'dump.png', 'image/png')
@@ -436,13 +649,121 @@ try {
     assert((await page.textContent('.el-timeline')).includes('办结'), 'timeline lacks the resolution')
     await page.screenshot({ path: join(shots, 'complaint-detail.png') })
     await page.context().close()
+  })
 
-    page = await newPage()
-    await login(page, 'admin', ADMIN_PASS)
-    await page.goto(base + '/console/complaints/sla')
+  await test('complaint statistics show the cases seeded through the API: 办结率, on-time rate, rating, by department and district, trend', async () => {
+    const { srv, adm, expected } = await statsServer()
+    // The service's own answer for the range the page asks (this year up to today, Beijing).
+    const today = new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10)
+    const api = await srv.call('GET', `/complaints/stats?from=${today.slice(0, 4)}-01-01&to=${today}`, adm)
+    for (const [k, v] of Object.entries(expected.admin)) assert(api[k] === v, `service ${k} = ${api[k]}, seeded ${v}`)
+    let page = await newPage()
+    await login(page, 'admin', ADMIN_PASS, srv.base)
+    await page.goto(srv.base + '/console/complaints/sla')
     await page.waitForSelector('[data-test=sla]')
+    const text = async (sel) => ((await page.textContent(sel)) ?? '').trim()
+    assert((await text('[data-test=submitted]')) === '5', 'submitted ' + (await text('[data-test=submitted]')))
+    assert((await text('[data-test=completion-rate]')) === '50%', '办结率 ' + (await text('[data-test=completion-rate]')))
+    assert((await text('[data-test=completion-counts]')) === '结案 2 / 受理 4', 'counts ' + (await text('[data-test=completion-counts]')))
+    assert((await text('[data-test=on-time-rate]')) === '100%', '按期办结率 ' + (await text('[data-test=on-time-rate]')))
+    assert((await text('[data-test=rating]')) === '4.50', '平均评分 ' + (await text('[data-test=rating]')))
+    assert((await text('[data-test=open]')) === '3', '在办 ' + (await text('[data-test=open]')))
+    assert((await text('[data-test=overdue]')) === '0', '在办超期 ' + (await text('[data-test=overdue]')))
+    // By district: 东胜区 has 2 of its 3 accepted cases closed; 达拉特旗 the one (not located) accepted, none closed.
+    const row = (name) => text(`[data-test=stats-table] .el-table__row:has(.cell:text-is("${name}"))`)
+    const ds = await row('东胜区')
+    assert(ds.includes('66.67%') && ds.includes('4.50'), '东胜区 row: ' + ds)
+    const dlt = await row('达拉特旗')
+    assert(dlt.includes('0%') && !dlt.includes('66.67%'), '达拉特旗 row: ' + dlt)
+    assert((await drawnPixels(page, '[data-test=dept-chart]')) > 0, 'department chart not drawn')
+    assert((await drawnPixels(page, '[data-test=district-chart]')) > 0, 'district chart not drawn')
     assert((await drawnPixels(page, '[data-test=trend-chart]')) > 0, 'trend chart not drawn')
-    await page.screenshot({ path: join(shots, 'complaints-sla.png') })
+    await page.screenshot({ path: join(shots, 'complaints-sla.png'), animations: 'disabled' })
+    await page.locator('[data-test=stats-table]').scrollIntoViewIfNeeded()
+    await page.screenshot({ path: join(shots, 'complaints-sla-table.png'), animations: 'disabled' })
+    // Another step asks the service again.
+    const current = await page.$eval('[data-test=granularity] .is-active input', (i) => i.value)
+    const other = current === 'day' ? 'month' : 'day'
+    const [req] = await Promise.all([
+      page.waitForRequest((r) => r.url().includes('/api/v1/complaints/stats') && r.url().includes('granularity=' + other)),
+      page.click(`[data-test=granularity] label:has(input[value=${other}])`),
+    ])
+    assert(new URL(req.url()).searchParams.get('from'), 'no from date asked')
+    await page.waitForSelector(`text=趋势（${other === 'day' ? '按日' : '按月'}）`)
+    assert((await drawnPixels(page, '[data-test=trend-chart]')) > 0, 'trend chart not redrawn')
+    await page.context().close()
+
+    // A district officer reads the same page over the cases of their district only.
+    page = await newPage()
+    await login(page, 'dist1', PASS, srv.base)
+    assert((await menuText(page)).includes('办理情况统计'), 'district menu lacks the statistics')
+    await page.goto(srv.base + '/console/complaints/sla')
+    await page.waitForSelector('[data-test=sla]')
+    assert((await text('[data-test=submitted]')) === '4', 'district submitted ' + (await text('[data-test=submitted]')))
+    assert((await text('[data-test=completion-rate]')) === '66.67%', 'district 办结率 ' + (await text('[data-test=completion-rate]')))
+    assert((await text('[data-test=completion-counts]')) === '结案 2 / 受理 3', 'district counts ' + (await text('[data-test=completion-counts]')))
+    assert(!(await text('[data-test=stats-table]')).includes('达拉特旗'), 'district sees another district')
+    assert((await drawnPixels(page, '[data-test=district-chart]')) > 0, 'district chart not drawn for the district officer')
+    await page.screenshot({ path: join(shots, 'complaints-sla-district.png'), animations: 'disabled' })
+    await page.context().close()
+  })
+
+  await test('a complaint filed by address only (Open311) shows no map point and says where it was placed', async () => {
+    const { srv, unlocatedId } = await statsServer()
+    const page = await newPage()
+    await login(page, 'admin', ADMIN_PASS, srv.base)
+    await page.goto(srv.base + '/console/complaints')
+    await page.click('[data-test=complaint-tabs] >> text=待交办')
+    const row = page.locator(`[data-test=complaint-table] tr:has-text("${unlocatedId}")`)
+    await row.locator('[data-test=unlocated-tag]').waitFor()
+    assert((await row.textContent()).includes('达拉特旗'), 'queue row lacks the district')
+    await page.screenshot({ path: join(shots, 'complaints-queue-unlocated.png'), animations: 'disabled' })
+    await page.goto(srv.base + `/console/complaints/${unlocatedId}`)
+    const note = await page.waitForSelector('[data-test=unlocated]')
+    assert((await note.textContent()).includes('未定位（按地址归属到 达拉特旗）'), 'note: ' + (await note.textContent()))
+    assert((await page.getAttribute('[data-test=location] .district-map', 'data-points')) === '0', 'a point is drawn for a case without one')
+    assert((await drawnPixels(page, '[data-test=location]')) > 0, 'location map not drawn')
+    await page.screenshot({ path: join(shots, 'complaint-unlocated.png'), animations: 'disabled' })
+    // A located case of the same server keeps its point.
+    await page.goto(srv.base + `/console/complaints/${(await statsServer()).locatedId}`)
+    await page.waitForSelector('[data-test=location] .district-map[data-points="1"]')
+    assert(!(await page.isVisible('[data-test=unlocated]')), 'a located case is called not located')
+    await page.context().close()
+  })
+
+  await test('the admin issues an Open311 key, sees it used, and revokes it', async () => {
+    const open311 = (key) =>
+      fetch(base + '/open311/v2/requests.json', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ api_key: key, service_code: 'illegal_dumping', lat: '39.8270', long: '109.7440', description: '热线转来：路边有建筑垃圾堆放' }),
+      })
+    const page = await newPage()
+    await login(page, 'admin', ADMIN_PASS)
+    await page.goto(base + '/console/admin/open311')
+    await page.waitForSelector('[data-test=key-table]')
+    await page.fill('input[data-test=key-name], [data-test=key-name] input', '市 12345 热线')
+    await page.click('[data-test=issue-key]')
+    const secret = (await (await page.waitForSelector('[data-test=secret]')).textContent()).trim()
+    assert(secret.length >= 20, 'secret ' + secret)
+    await page.waitForSelector('[data-test=key-table] tr:has-text("市 12345 热线") >> text=从未使用')
+    await page.screenshot({ path: join(shots, 'open311-keys-issued.png'), animations: 'disabled' })
+    assert(!(await page.textContent('[data-test=key-table]')).includes(secret), 'the list shows the secret')
+    // The hotline uses it; the list shows when.
+    let r = await open311(secret)
+    assert(r.status === 201, 'open311 with the key: ' + r.status + ' ' + (await r.text()))
+    await page.reload()
+    await page.waitForSelector('[data-test=key-table] tr:has-text("市 12345 热线")')
+    assert(!(await page.textContent('[data-test=key-table] tr:has-text("市 12345 热线")')).includes('从未使用'), 'last use not shown')
+    assert(!(await page.isVisible('[data-test=secret]')), 'the secret is shown again after a reload')
+    // Revoked after confirmation: the key stops working.
+    await page.click('[data-test=key-table] tr:has-text("市 12345 热线") [data-test=revoke-key]')
+    await page.waitForSelector('.el-message-box >> text=市 12345 热线')
+    await page.click('.el-message-box button:has-text("吊销")')
+    await page.waitForSelector('[data-test=key-table] tr:has-text("市 12345 热线") >> text=已吊销')
+    await page.screenshot({ path: join(shots, 'open311-keys.png'), animations: 'disabled' })
+    r = await open311(secret)
+    assert(r.status >= 400 && r.status < 500, 'open311 with a revoked key: ' + r.status)
     await page.context().close()
   })
 

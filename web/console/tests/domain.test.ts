@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { deadlineOf, isHandler } from '../src/lib/complaints'
-import { reviewStage, scoreTotals, type RubricItem } from '../src/lib/cells'
+import { complaintPoint, complaintPoints, deadlineOf, isHandler, unlocatedNote } from '../src/lib/complaints'
+import { certifyState, certsOfType, openObjections, reviewStage, scoreTotals, type Objection, type RubricItem } from '../src/lib/cells'
 import { formatEstimate, newQuestion, toDefinition, visibleQuestions, type Question } from '../src/lib/survey'
 
 describe('complaint deadlines', () => {
@@ -27,6 +27,52 @@ describe('complaint deadlines', () => {
     expect(isHandler({ role: 'department', departments: ['东胜区'], districts: [] }, h)).toBe(false)
     expect(isHandler({ role: 'admin', departments: [], districts: [] }, { handler: null })).toBe(true)
     expect(isHandler(null, h)).toBe(false)
+  })
+})
+
+describe('complaint location', () => {
+  const district = { adcode: '150621', name: '达拉特旗' }
+  const located = { tracking_no: 'TS1', address: '东胜区测试路口', located: true, lat: 39.8285, lng: 109.7502, district: { adcode: '150602', name: '东胜区' } }
+  // An Open311 request with only an address_string naming a district: no point.
+  const unlocated = { tracking_no: 'TS2', address: '达拉特旗树林召镇', located: false, lat: null, lng: null, district }
+  it('gives a located case its point and a case without one none', () => {
+    expect(complaintPoint(located)).toEqual({ name: '东胜区测试路口', lng: 109.7502, lat: 39.8285 })
+    expect(complaintPoint({ ...located, address: '' })?.name).toBe('TS1')
+    expect(complaintPoint(unlocated)).toBeNull()
+    // Whatever the flag says, null coordinates are no point.
+    expect(complaintPoint({ ...unlocated, located: true })).toBeNull()
+  })
+  it('skips cases without a point in lists of points', () => {
+    expect(complaintPoints([located, unlocated, located]).map((p) => p.name)).toEqual(['东胜区测试路口', '东胜区测试路口'])
+    expect(complaintPoints([unlocated])).toEqual([])
+  })
+  it('says where a case without a point was placed', () => {
+    expect(unlocatedNote(unlocated)).toBe('未定位（按地址归属到 达拉特旗）')
+    expect(unlocatedNote(located)).toBeNull()
+  })
+})
+
+describe('cell certification', () => {
+  const now = new Date('2026-03-10T00:00:00Z')
+  const ob = (status: Objection['status']): Objection => ({ id: status, text: '', at: '2026-03-03T00:00:00Z', status })
+  const cases: [string, Parameters<typeof certifyState>[0], boolean | null, RegExp | null][] = [
+    ['not in publicity', { status: 'district_passed', objections: null, publicity_end: null }, null, null],
+    ['publicity running', { status: 'publicity', objections: [], publicity_end: '2026-03-12T00:00:00Z' }, false, /期满后/],
+    ['an objection open', { status: 'publicity', objections: [ob('dismissed'), ob('open')], publicity_end: '2026-03-01T00:00:00Z' }, false, /1 条异议待处理/],
+    ['ended, objections resolved', { status: 'publicity', objections: [ob('dismissed')], publicity_end: '2026-03-01T00:00:00Z' }, true, /已满/],
+    ['ended at this instant', { status: 'publicity', objections: null, publicity_end: '2026-03-10T00:00:00Z' }, true, /已满/],
+  ]
+  it.each(cases)('%s', (_, app, can, reason) => {
+    const s = certifyState(app, now)
+    expect(s?.can ?? null).toBe(can)
+    if (reason) expect(s?.reason).toMatch(reason)
+  })
+  it('counts open objections and filters certificates by type code', () => {
+    expect(openObjections({ objections: [ob('open'), ob('upheld'), ob('open')] })).toBe(2)
+    expect(openObjections({ objections: null })).toBe(0)
+    const certs = [{ type: 'school' }, { type: 'hotel' }, { type: 'school' }]
+    expect(certsOfType(certs, 'school')).toHaveLength(2)
+    expect(certsOfType(certs, '')).toHaveLength(3)
   })
 })
 

@@ -42,7 +42,7 @@ describe('district measures', () => {
   })
   it('offers census measures always and live ones when the service has them', () => {
     expect(mapMeasures([]).map((m) => m.key)).toEqual(['population', 'urban', 'over60'])
-    const inds = [{ code: 'I41', live_figures: { by_district: { 乌审旗: 2 } } }] as unknown as Indicator[]
+    const inds = [{ code: 'I41', live_figures: { by_district: [{ adcode: '150626', name: '乌审旗', count: 2 }] } }] as unknown as Indicator[]
     const m = mapMeasures(inds)
     expect(m[0].key).toBe('cells')
     expect(Object.keys(m[0].values)).toHaveLength(9)

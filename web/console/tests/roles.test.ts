@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { allows, mayReport, menuFor } from '../src/lib/roles'
+import { readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { allows, mayReport, menu, menuFor, staffRoles } from '../src/lib/roles'
+import { routes } from '../src/router'
 import type { User } from '../src/lib/types'
 
 const user = (role: User['role'], departments: string[] = []): User => ({ id: 'u', role, display_name: '', departments, districts: [], disabled: false, created_at: '' })
@@ -9,8 +13,8 @@ describe('menu by role', () => {
   it('shows the public pages to everyone and admin pages only to the admin', () => {
     const pub = ['/', '/indicators', '/tasks', '/cells/certified']
     expect(items(null)).toEqual(pub)
-    expect(items('department')).toEqual([...pub, '/complaints'])
-    expect(items('district')).toEqual([...pub, '/cells', '/complaints'])
+    expect(items('department')).toEqual([...pub, '/complaints', '/complaints/sla'])
+    expect(items('district')).toEqual([...pub, '/cells', '/complaints', '/complaints/sla'])
     expect(items('evaluator')).toEqual([...pub, '/surveys'])
     expect(items('admin')).toEqual([...pub, '/surveys', '/cells', '/complaints', '/complaints/sla', '/admin/users', '/admin/audit', '/admin/open311'])
   })
@@ -23,6 +27,41 @@ describe('menu by role', () => {
     expect(allows(['admin'], null)).toBe(false)
     expect(allows(['admin'], 'department')).toBe(false)
     expect(allows(['admin'], 'admin')).toBe(true)
+  })
+})
+
+describe('page rules', () => {
+  it('every menu item has its page\'s rule', () => {
+    for (const item of menu.flatMap((g) => g.items)) {
+      const page = routes.find((r) => r.path === item.path)
+      expect(page, item.path).toBeDefined()
+      expect(page?.meta?.roles, item.path).toEqual(item.roles)
+    }
+  })
+
+  /** The x-roles of one operation in api/openapi.yaml (method lower case), or null. */
+  function apiRoles(method: string, path: string): string[] | null {
+    const spec = readFileSync(join(dirname(fileURLToPath(import.meta.url)), '../../../api/openapi.yaml'), 'utf8')
+    const at = spec.indexOf(`\n  ${path}:\n`)
+    if (at < 0) return null
+    const next = spec.slice(at + 1).search(/\n  \/[^\n]*:\n/)
+    const block = spec.slice(at + 1, next < 0 ? undefined : at + 1 + next)
+    const op = block.match(new RegExp(`\n    ${method}:\n(?:      [^\n]*\n|\s*\n)*?      x-roles: \\[([^\\]]*)\\]`))
+    return op ? op[1].split(',').map((r) => r.trim()) : null
+  }
+
+  // A page shows what its API operation answers: its staff roles are exactly the console roles the service lets call it.
+  const pages: [string, string, string][] = [
+    ['/complaints', 'get', '/api/v1/complaints'],
+    ['/complaints/sla', 'get', '/api/v1/complaints/stats'],
+    ['/complaints/:id', 'get', '/api/v1/complaints/{id}'],
+    ['/admin/open311', 'get', '/api/v1/admin/open311/keys'],
+  ]
+  it.each(pages)('%s agrees with %s %s', (page, method, path) => {
+    const want = apiRoles(method, path)
+    expect(want, `${method} ${path} in api/openapi.yaml`).not.toBeNull()
+    const roles = routes.find((r) => r.path === page)?.meta?.roles
+    expect([...(roles ?? [])].sort()).toEqual(want!.filter((r) => (staffRoles as string[]).includes(r)).sort())
   })
 })
 

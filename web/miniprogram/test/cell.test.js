@@ -255,13 +255,14 @@ describe('lists and verification', () => {
     const asked = []
     routes(fake, {
       'GET /api/v1/cells/types': json(types),
-      'GET /api/v1/cells/certified': (req) => (asked.push(req.url), json({ items: req.url.includes('type=hotel') ? [] : [cert], next_cursor: '', counts: { total: 1, by_type: { 学校: 1 } } })),
+      'GET /api/v1/cells/certified': (req) => (asked.push(req.url), json({ items: req.url.includes('type=hotel') ? [] : [cert], next_cursor: '', counts: { total: 1, by_type: [{ code: 'school', name: '学校', count: 1 }], by_district: [{ adcode: '150602', name: '东胜区', count: 1 }] } })),
     })
     const p = render('pages/cells/index/index')
     p.instance.onLoad()
     await until(() => !p.data.loading && p.data.types.length)
     expect(text(p)).toContain('全部 1')
     expect(text(p)).toContain('学校 1')
+    expect(p.data.types.find((t) => t.code === 'hotel').count).toBe(0)
     expect(text(p)).toContain('第一中学')
     expect(text(p)).toContain('有效期至 2029-01-01')
     await p.instance.pickType({ currentTarget: { dataset: { type: 'hotel' } } })
@@ -284,7 +285,7 @@ describe('lists and verification', () => {
     const sent = []
     routes(fake, {
       'GET /api/v1/cells/types': json(types),
-      'GET /api/v1/cells/certified': json({ items: [], next_cursor: '', counts: { total: 0, by_type: {} } }),
+      'GET /api/v1/cells/certified': json({ items: [], next_cursor: '', counts: { total: 0, by_type: [], by_district: [] } }),
       'GET /api/v1/cells/publicity': json({ items: [{ application_id: 'A7', unit_name: '第二中学', type_name: '学校', district_name: '东胜区', score: 92, start: '2026-01-01T00:00:00Z', end: '2026-01-08T00:00:00Z' }] }),
       'POST /api/v1/cells/applications/A7/objections': (req) => (sent.push(req.data), json({ id: 'o1', status: 'open' }, 201)),
     })
@@ -305,9 +306,9 @@ describe('lists and verification', () => {
     await p.instance.object(ev)
     expect(sent).toEqual([{ text: '不是真的' }])
     expect(fake.calls.toast).toContain('异议已提交，市无废办将核实处理')
-    routes(fake, { 'POST /api/v1/cells/applications/A7/objections': apiError(409, 'not_in_publicity', '该申报已不在公示期') })
+    routes(fake, { 'POST /api/v1/cells/applications/A7/objections': apiError(409, 'publicity_ended', '公示期已结束，不能再提出异议') })
     await p.instance.object(ev)
-    expect(fake.calls.toast).toContain('该申报已不在公示期')
+    expect(fake.calls.toast).toContain('公示期已结束，不能再提出异议')
   })
 
   test('my applications', async () => {

@@ -1,7 +1,7 @@
 // Reporting a problem and following it up: the form's rules, the report
 // page (category fields, photo limit, location), my reports, and the detail
 // page's timeline and rating, against a fake API.
-const { until } = require('./helpers/wx')
+const { until, flush } = require('./helpers/wx')
 const { render, text } = require('./helpers/page')
 const { json, apiError, routes, reset } = require('./helpers/fakeapi')
 const rules = require('../utils/complaint')
@@ -235,6 +235,85 @@ describe('report page', () => {
     await p.instance.follow({ currentTarget: { dataset: { id: 'WF0' } } })
     expect(p.data.duplicates[0].followed).toBe(true)
     expect(text(p)).toContain('已关注')
+  })
+
+  test('once category and place are chosen, open cases nearby are offered to follow instead of filing', async () => {
+    const asked = []
+    let answer = json({ items: [{ id: 'WF0', status: 'in_progress', status_label: '办理中', lat: 39.818, lng: 109.989, description: '同一处垃圾', distance_m: 42.6, submitted_at: '2026-01-01T00:00:00Z' }] })
+    const followed = []
+    routes(fake, {
+      'GET /api/v1/complaints/categories': json({ items: categories }),
+      'GET /api/v1/complaints/nearby': (req) => (asked.push(req.url), answer),
+      'POST /api/v1/complaints/WF0/follow': (req) => (followed.push(req.url), json({ id: 'WF0' })),
+    })
+    config.subscribe.complaint = ['TMPL1']
+    const p = await open()
+    // the place alone asks nothing
+    expect(asked).toHaveLength(0)
+    p.instance.pickCategory({ currentTarget: { dataset: { code: 'illegal_dumping' } } })
+    await until(() => p.data.nearby.length === 1)
+    expect(asked).toHaveLength(1)
+    const q = new URL(asked[0]).searchParams
+    expect([q.get('category'), q.get('lat'), q.get('lng')]).toEqual(['illegal_dumping', '39.8179', '109.9894'])
+    expect(text(p)).toContain('附近已有 1 件同类问题正在办理')
+    expect(text(p)).toContain('相距约 43 米')
+    expect(text(p)).toContain('同一处垃圾')
+    expect(text(p)).toContain('不是同一问题？请继续填写并提交')
+    // the same question is not asked twice
+    p.instance.pickCategory({ currentTarget: { dataset: { code: 'illegal_dumping' } } })
+    expect(asked).toHaveLength(1)
+
+    // following it instead: notices asked for inside the tap, then the way to my reports
+    await p.instance.follow({ currentTarget: { dataset: { id: 'WF0' } } })
+    expect(followed).toHaveLength(1)
+    expect(fake.calls.subscribe).toEqual([['TMPL1']])
+    expect(p.data.nearby[0].followed).toBe(true)
+    expect(text(p)).toContain('已关注，办理进展会通知您')
+    p.instance.mine()
+    expect(fake.calls.redirectTo).toEqual(['/pages/complaint/mine'])
+
+    // another category asks again; nothing nearby clears the offer
+    answer = json({ items: [] })
+    p.instance.pickCategory({ currentTarget: { dataset: { code: 'hazardous_waste' } } })
+    await until(() => p.data.nearby.length === 0)
+    expect(asked).toHaveLength(2)
+    expect(text(p)).not.toContain('附近已有')
+  })
+
+  test('nearby: a place outside Ordos asks nothing, a failure shows nothing, an older answer is dropped', async () => {
+    const asked = []
+    const pending = []
+    routes(fake, {
+      'GET /api/v1/complaints/categories': json({ items: categories }),
+      'GET /api/v1/complaints/nearby': (req) => {
+        asked.push(req.url)
+        return new Promise((resolve) => pending.push(resolve))
+      },
+    })
+    const p = await open()
+    fake.chosenLocation = { latitude: 31.23, longitude: 121.47, name: '外滩', address: '上海' }
+    p.instance.chooseLocation()
+    p.instance.pickCategory({ currentTarget: { dataset: { code: 'illegal_dumping' } } })
+    expect(asked).toHaveLength(0)
+
+    // two places in turn: the first answer arrives last and is ignored
+    fake.chosenLocation = { latitude: 39.8179, longitude: 109.9894, name: '甲地' }
+    p.instance.chooseLocation()
+    fake.chosenLocation = { latitude: 39.8279, longitude: 109.9994, name: '乙地' }
+    p.instance.chooseLocation()
+    await until(() => pending.length === 2)
+    pending[1](json({ items: [] }))
+    pending[0](json({ items: [{ id: 'OLD', status_label: '办理中', description: '甲地的', distance_m: 5, submitted_at: '2026-01-01T00:00:00Z' }] }))
+    await p.instance.checkNearby() // the pending question, now answered
+    await flush()
+    expect(p.data.nearby).toEqual([])
+
+    // a failing service: no suggestions, and filing still works
+    routes(fake, { 'GET /api/v1/complaints/nearby': apiError(429, 'rate_limited', '请求过于频繁') })
+    p.instance.pickCategory({ currentTarget: { dataset: { code: 'hazardous_waste' } } })
+    await p.instance.checkNearby()
+    expect(p.data.nearby).toEqual([])
+    expect(fake.calls.toast).toEqual([])
   })
 
   test('categories failing to load shows the error', async () => {

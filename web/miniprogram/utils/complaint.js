@@ -97,6 +97,27 @@ function body(form, category) {
   return out
 }
 
+/**
+ * suggestion is an open case nearby (an item of GET /complaints/nearby or of
+ * the duplicates a filing answers) as the report page shows it.
+ */
+function suggestion(d, fmt, followed) {
+  return {
+    id: d.id,
+    description: d.description,
+    status_label: d.status_label,
+    distance: Math.round(d.distance_m || 0),
+    when: fmt(d.submitted_at),
+    followed: !!(followed && followed[d.id]),
+  }
+}
+
+/** nearbyKey names the question GET /complaints/nearby answers for a form, '' when it cannot be asked yet. */
+function nearbyKey(form) {
+  if (!form.category || typeof form.lat !== 'number' || typeof form.lng !== 'number') return ''
+  return form.category + '@' + form.lat.toFixed(6) + ',' + form.lng.toFixed(6)
+}
+
 /** timeline answers the case's history, newest first, in words. */
 function timeline(history, fmt) {
   return (history || [])
@@ -113,4 +134,4 @@ function timeline(history, fmt) {
     }))
 }
 
-module.exports = { STATUS, ACTIONS, MAX_PHOTOS, MAX_DESCRIPTION, fields, toggle, check, body, timeline }
+module.exports = { STATUS, ACTIONS, MAX_PHOTOS, MAX_DESCRIPTION, fields, toggle, check, body, suggestion, nearbyKey, timeline }

@@ -92,6 +92,21 @@ export interface Certificate {
   revoke_reason?: string
 }
 
+/**
+ * The counts of GET /cells/certified over every valid certificate: keyed by
+ * the codes its `type` and `district` filters take, names beside them.
+ */
+export interface CertifiedCounts {
+  total: number
+  by_type: { code: string; name: string; count: number }[]
+  by_district: { adcode: string; name: string; count: number }[]
+}
+
+/** Certificates of the chosen type code ('' = all). */
+export function certsOfType<T extends { type: string }>(certs: T[], type: string): T[] {
+  return type ? certs.filter((c) => c.type === type) : certs
+}
+
 export const cellStatusNames: Record<string, string> = {
   draft: '草稿',
   submitted: '待旗区初审',
@@ -148,4 +163,22 @@ export function scoreTotals(items: RubricItem[], scores: Record<string, number |
     if (it.veto && v < it.max_score) vetoFailed.push(it.code)
   }
   return { total: Math.round(total * 100) / 100, missing, vetoFailed }
+}
+
+/** The objections of an application still waiting for the admin. */
+export function openObjections(app: Pick<Application, 'objections'>): number {
+  return (app.objections ?? []).filter((o) => o.status === 'open').length
+}
+
+/**
+ * Whether the admin may certify an application now, and why not: the
+ * service certifies only in publicity, once it has ended, with no objection
+ * open (null: not in publicity).
+ */
+export function certifyState(app: Pick<Application, 'status' | 'objections' | 'publicity_end'>, now: Date): { can: boolean; reason: string } | null {
+  if (app.status !== 'publicity') return null
+  const open = openObjections(app)
+  if (open) return { can: false, reason: `有 ${open} 条异议待处理，处理后方可认证` }
+  if (app.publicity_end && new Date(app.publicity_end) > now) return { can: false, reason: '公示期未满，期满后方可认证' }
+  return { can: true, reason: '公示期已满，无待处理异议' }
 }

@@ -24,8 +24,14 @@ export interface Complaint {
   category: string
   category_name: string
   description: string
-  lat: number
-  lng: number
+  /** GCJ-02; null when the case is not located (located false). */
+  lat: number | null
+  lng: number | null
+  /**
+   * False for a case known only by its district (an Open311 request with
+   * an address_string naming a banner or district, no point).
+   */
+  located: boolean
   address?: string
   district: { adcode: string; name: string }
   photos: string[]
@@ -90,6 +96,23 @@ export const eventNames: Record<string, string> = {
   escalate: '超期督办',
   warn: '临期提醒',
   follow: '关注',
+}
+
+/** A complaint's point on the map, or null when it has none (not located). */
+export function complaintPoint(c: Pick<Complaint, 'located' | 'lat' | 'lng' | 'address' | 'tracking_no'>): { name: string; lng: number; lat: number } | null {
+  if (c.located === false || typeof c.lat !== 'number' || typeof c.lng !== 'number' || !isFinite(c.lat) || !isFinite(c.lng)) return null
+  return { name: c.address || c.tracking_no, lng: c.lng, lat: c.lat }
+}
+
+/** The points of those complaints that have one (cases not located are skipped). */
+export function complaintPoints(list: Pick<Complaint, 'located' | 'lat' | 'lng' | 'address' | 'tracking_no'>[]): { name: string; lng: number; lat: number }[] {
+  return list.flatMap((c) => complaintPoint(c) ?? [])
+}
+
+/** For a case without a point, the note that says so and where it was placed; null for a located case. */
+export function unlocatedNote(c: Pick<Complaint, 'located' | 'lat' | 'lng' | 'address' | 'tracking_no' | 'district'>): string | null {
+  if (complaintPoint(c)) return null
+  return `未定位（按地址归属到 ${c.district?.name || '—'}）`
 }
 
 /** The deadline that matters now, and how urgent it is. */

@@ -42,7 +42,7 @@ export function perDistrict(raw: unknown, countKey: string): Record<string, numb
     for (const row of raw) {
       if (!row || typeof row !== 'object') continue
       const r = row as Record<string, unknown>
-      const name = districtName(String(r.name ?? r.adcode ?? ''))
+      const name = districtName(String(r.adcode ?? r.name ?? ''))
       const v = Number(r[countKey])
       if (name && !Number.isNaN(v)) out[name] = (out[name] ?? 0) + v
     }
@@ -62,7 +62,8 @@ export function mapMeasures(indicators: Indicator[]): Measure[] {
   const byName = (f: (d: District) => number) => Object.fromEntries(districts.map((d) => [d.name, f(d)]))
   const out: Measure[] = []
   const cells = indicators.find((i) => i.code === 'I41')?.live_figures
-  const cellCounts = cells ? perDistrict(cells.by_district, 'certified') : null
+  // Indicator 41's by_district rows are {adcode, name, count}, as in GET /cells/certified.
+  const cellCounts = cells ? perDistrict(cells.by_district, 'count') : null
   if (cellCounts) out.push({ key: 'cells', label: '已认证无废细胞', unit: '个', values: fill(cellCounts) })
   const part = indicators.find((i) => i.code === 'I51')?.live_figures
   const responses = part ? perDistrict(part.responses_by_district, 'responses') : null

@@ -49,7 +49,7 @@ export const menu: MenuGroup[] = [
     title: '投诉举报',
     items: [
       { path: '/complaints', title: '办理队列', roles: ['admin', 'department', 'district'] },
-      { path: '/complaints/sla', title: '办理情况统计', roles: ['admin'] },
+      { path: '/complaints/sla', title: '办理情况统计', roles: ['admin', 'department', 'district'] },
     ],
   },
   {

@@ -1,7 +1,9 @@
 // 反映问题: category with its extra fields, description, up to 9 photos
 // (uploaded as they are picked), the location (GPS or map, GCJ-02),
-// anonymity and a phone. A failed submit keeps the whole form; after filing,
-// cases nearby that look the same can be followed.
+// anonymity and a phone. A failed submit keeps the whole form. Once category
+// and location are chosen, open cases of that category nearby are shown, to
+// follow instead of filing the same problem again; after filing, those the
+// service found are offered again.
 const api = require('../../utils/api')
 const subscribe = require('../../utils/subscribe')
 const rules = require('../../utils/complaint')
@@ -29,6 +31,8 @@ Component({
     submitError: '',
     filed: null,
     duplicates: [],
+    nearby: [], // open cases of the category near the chosen place, before filing
+    nearbyFollowed: false, // one of them is followed: filing is not needed
     maxPhotos: rules.MAX_PHOTOS,
     maxDescription: rules.MAX_DESCRIPTION,
     restored: false,
@@ -36,6 +40,8 @@ Component({
   methods: {
     onLoad(query) {
       this.preset = (query && query.category) || ''
+      this.followed = {} // ids followed from this page
+      this.nearbyAsked = ''
       this.load()
       this.locate()
     },
@@ -60,6 +66,7 @@ Component({
       const category = this.data.categories.find((c) => c.code === form.category) || null
       this.setData({ category })
       this.refreshAttrs()
+      this.checkNearby()
       return true
     },
     discardDraft() {
@@ -87,6 +94,32 @@ Component({
       // The map's address fills the field unless the citizen typed one.
       if (address && !this.addressTyped) data['form.address'] = address
       this.setData(data)
+      this.checkNearby()
+    },
+    // checkNearby asks once per category and place whether the problem is
+    // already reported nearby. Failures are ignored: the suggestions are an
+    // extra, and filing still works. An answer to an older question is
+    // dropped.
+    checkNearby() {
+      const f = this.data.form
+      const key = this.data.outside ? '' : rules.nearbyKey(f)
+      if (key === this.nearbyAsked) return this.nearbyPending || Promise.resolve()
+      this.nearbyAsked = key
+      if (!key) {
+        this.setData({ nearby: [], nearbyFollowed: false })
+        return Promise.resolve()
+      }
+      this.nearbyPending = api
+        .get('/api/v1/complaints/nearby', { category: f.category, lat: f.lat, lng: f.lng })
+        .then((r) => {
+          if (this.nearbyAsked !== key) return
+          const nearby = (r.items || []).map((d) => rules.suggestion(d, dateTime, this.followed))
+          this.setData({ nearby, nearbyFollowed: nearby.some((d) => d.followed) })
+        })
+        .catch(() => {
+          if (this.nearbyAsked === key) this.setData({ nearby: [], nearbyFollowed: false })
+        })
+      return this.nearbyPending
     },
     chooseLocation() {
       const f = this.data.form
@@ -103,6 +136,7 @@ Component({
       // Extra fields belong to one category: switching starts them afresh.
       this.setData({ category, 'form.category': code, 'form.attributes': {}, 'errors.category': '' })
       this.refreshAttrs()
+      this.checkNearby()
     },
     pickCategory(e) {
       this.selectCategory(e.currentTarget.dataset.code)
@@ -211,14 +245,9 @@ Component({
             restored: false,
             submitting: false,
             filed: c,
-            duplicates: (c.duplicates || []).map((d) => ({
-              id: d.id,
-              description: d.description,
-              status_label: d.status_label,
-              distance: Math.round(d.distance_m || 0),
-              when: dateTime(d.submitted_at),
-              followed: false,
-            })),
+            nearby: [],
+            nearbyFollowed: false,
+            duplicates: (c.duplicates || []).map((d) => rules.suggestion(d, dateTime, this.followed)),
           })
         })
         .catch((err) => {
@@ -235,22 +264,35 @@ Component({
           this.refreshAttrs()
         })
     },
+    // follow follows a case nearby, offered before filing (nearby) or after
+    // (duplicates): the citizen hears of its progress as its reporter does.
     follow(e) {
       const id = e.currentTarget.dataset.id
-      return api
-        .post('/api/v1/complaints/' + encodeURIComponent(id) + '/follow')
+      const mark = (list) => list.map((d) => (d.id === id ? Object.assign({}, d, { followed: true }) : d))
+      // Asked here, inside the tap, for the progress notices of the case followed.
+      const subscribed = subscribe.ask('complaint')
+      return subscribed
+        .then(() => api.post('/api/v1/complaints/' + encodeURIComponent(id) + '/follow'))
         .then(() => {
-          this.setData({ duplicates: this.data.duplicates.map((d) => (d.id === id ? Object.assign({}, d, { followed: true }) : d)) })
+          this.followed[id] = true
+          const nearby = mark(this.data.nearby)
+          this.setData({ duplicates: mark(this.data.duplicates), nearby, nearbyFollowed: nearby.some((d) => d.followed) })
           wx.showToast({ title: '已关注，有进展会通知您', icon: 'none' })
         })
         .catch((err) => wx.showToast({ title: api.message(err), icon: 'none' }))
+    },
+    // mine opens 我的举报, where followed cases are listed with the citizen's own.
+    mine() {
+      drafts.clear('report')
+      wx.redirectTo({ url: '/pages/complaint/mine' })
     },
     openFiled() {
       wx.redirectTo({ url: '/pages/complaint/detail?id=' + this.data.filed.id })
     },
     again() {
       this.addressTyped = false
-      this.setData({ filed: null, duplicates: [], form: emptyForm(), category: null, attrs: [], errors: {}, locationText: '', outside: false })
+      this.nearbyAsked = ''
+      this.setData({ filed: null, duplicates: [], nearby: [], nearbyFollowed: false, form: emptyForm(), category: null, attrs: [], errors: {}, locationText: '', outside: false })
       this.locate()
     },
   },

@@ -2,6 +2,8 @@
 // (real upload, real location check), a neighbour reporting the same thing
 // is offered the first case to follow, staff handle it through the API, and
 // the reporter sees the result in 我的举报 and sends it back with a rating.
+// Before filing, a citizen is shown the open cases nearby and follows one
+// instead of filing the same problem again.
 const path = require('path')
 const { until } = require('../helpers/wx')
 const { render, text, ROOT } = require('../helpers/page')
@@ -106,4 +108,46 @@ test('the service refuses a place outside Ordos and the form stays', async () =>
   expect(p.data.filed).toBeNull()
   expect(p.data.submitError).toMatch(/[\u4e00-\u9fa5]/)
   expect(p.data.form.description).toBe('外地的问题')
+})
+
+test('before filing, an open case nearby is offered and followed instead', async () => {
+  // 康巴什区, away from the cases above
+  fake.location = { latitude: 39.6086, longitude: 109.7813 }
+  asCitizen('e2e-first-reporter')
+  const first = render('pages/complaint/report')
+  first.instance.onLoad({})
+  await until(() => !first.data.loading && first.data.locationText)
+  first.instance.pickCategory({ currentTarget: { dataset: { code: 'household_waste' } } })
+  await first.instance.checkNearby()
+  expect(first.data.nearby).toEqual([]) // nothing yet
+  first.instance.inputDescription({ detail: { value: '小区门口垃圾桶满溢三天无人清运' } })
+  await first.instance.submit()
+  expect(first.data.submitError).toBe('')
+  const filed = first.data.filed.id
+
+  // a neighbour, 30 metres away, picks the same category
+  asCitizen('e2e-second-reporter')
+  fake.location = { latitude: 39.6088, longitude: 109.7815 }
+  const p = render('pages/complaint/report')
+  p.instance.onLoad({})
+  await until(() => !p.data.loading && p.data.locationText)
+  p.instance.pickCategory({ currentTarget: { dataset: { code: 'household_waste' } } })
+  await until(() => p.data.nearby.length > 0, 'nearby cases shown')
+  const offered = p.data.nearby.find((d) => d.id === filed)
+  expect(offered).toMatchObject({ description: '小区门口垃圾桶满溢三天无人清运', status_label: '待受理', followed: false })
+  expect(offered.distance).toBeGreaterThan(10)
+  expect(offered.distance).toBeLessThan(60)
+  expect(text(p)).toContain('关注此问题')
+
+  await p.instance.follow({ currentTarget: { dataset: { id: filed } } })
+  expect(p.data.nearbyFollowed).toBe(true)
+  expect(text(p)).toContain('已关注，办理进展会通知您')
+  p.instance.mine()
+  expect(fake.calls.redirectTo[fake.calls.redirectTo.length - 1]).toBe('/pages/complaint/mine')
+
+  // my reports: the followed case, and nothing filed twice
+  const mine = render('pages/complaint/mine')
+  mine.instance.onLoad()
+  await until(() => !mine.data.loading)
+  expect(mine.data.items.map((i) => [i.id, i.following])).toEqual([[filed, true]])
 })

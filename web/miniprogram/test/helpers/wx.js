@@ -208,4 +208,4 @@ async function until(cond, what) {
   throw new Error('never happened: ' + (what || cond.toString()))
 }
 
-module.exports = { install, flush, until, realRequest, cleanup }
+module.exports = { install, flush, until, realRequest, realUpload, cleanup }

@@ -79,9 +79,10 @@ Component({
         .catch(() => {}) // the list still works without the type tabs
     },
     countTypes() {
-      // counts.by_type is keyed by the type's name (as on the certificates).
-      const by = this.counts || {}
-      this.setData({ types: (this.typeList || []).map((t) => ({ code: t.code, name: t.name, count: by[t.name] || 0 })) })
+      // counts.by_type lists [{code, name, count}] for the types with units.
+      const by = {}
+      ;(this.counts || []).forEach((r) => (by[r.code] = r.count))
+      this.setData({ types: (this.typeList || []).map((t) => ({ code: t.code, name: t.name, count: by[t.code] || 0 })) })
     },
     load() {
       this.setData({ loading: true, error: '' })
@@ -89,7 +90,7 @@ Component({
         .get('/api/v1/cells/certified', { limit: 20, type: this.data.type }, { auth: false })
         .then((p) => {
           if (!this.data.type) {
-            this.counts = (p.counts && p.counts.by_type) || {}
+            this.counts = (p.counts && p.counts.by_type) || []
             this.setData({ total: (p.counts && p.counts.total) || 0 })
             this.countTypes()
           }
