@@ -9,6 +9,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -115,15 +118,40 @@ func OpenEmbedded(prefix string) *Client {
 			}
 		}
 	}()
-	uc := redis.NewClient(&redis.Options{Addr: m.Addr()})
+	// The client reaches miniredis over a Unix socket, which costs the
+	// kernel less per round trip than loopback TCP (miniredis serves any
+	// net.Conn); if none can be made, over its TCP address.
+	opt := &redis.Options{Addr: m.Addr()}
+	sockDir, ln := unixListener()
+	if ln != nil {
+		opt.Network, opt.Addr = "unix", ln.Addr().String()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				conn, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				m.Server().ServeConn(conn)
+			}
+		}()
+	}
+	uc := redis.NewClient(opt)
 	return &Client{
 		UniversalClient: uc,
 		Prefix:          prefix,
 		Embedded:        true,
 		stop: func() {
 			close(done)
+			if ln != nil {
+				_ = ln.Close()
+			}
 			wg.Wait()
 			m.Close()
+			if sockDir != "" {
+				_ = os.RemoveAll(sockDir)
+			}
 		},
 	}
 }
@@ -146,4 +174,19 @@ const (
 
 func tickFor(cost time.Duration) time.Duration {
 	return min(max(100*cost, tickMin), tickMax)
+}
+
+// unixListener listens on a new socket in a private temporary directory;
+// nil when the system refuses.
+func unixListener() (string, net.Listener) {
+	dir, err := os.MkdirTemp("", "wufei-redis-")
+	if err != nil {
+		return "", nil
+	}
+	ln, err := net.Listen("unix", filepath.Join(dir, "redis.sock"))
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return "", nil
+	}
+	return dir, ln
 }

@@ -171,3 +171,25 @@ func TestEmbeddedClockStepFollowsCost(t *testing.T) {
 		}
 	}
 }
+
+func TestEmbeddedOverUnixSocket(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c := OpenEmbedded("unix:")
+	opt := c.UniversalClient.(*redis.Client).Options()
+	if opt.Network != "unix" {
+		t.Fatalf("embedded client network %q, want unix", opt.Network)
+	}
+	if err := c.Set(ctx, c.Key("k"), "v", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := c.Get(ctx, c.Key("k")).Result(); err != nil || got != "v" {
+		t.Fatalf("Get = %q, %v", got, err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(opt.Addr); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("socket %s after Close: %v, want it removed", opt.Addr, err)
+	}
+}
