@@ -67,7 +67,7 @@ func TestDefaultMatchesFile(t *testing.T) {
 		{"surveys.per_address_per_minute", c.Surveys.PerAddressPerMinute, 300},
 		{"surveys.min_seconds_per_answer", c.Surveys.MinSecondsPerAnswer, 2.0},
 		{"surveys.writer_batch_size", c.Surveys.WriterBatchSize, 256},
-		{"surveys.writer_linger", c.Surveys.WriterLinger, 2 * time.Millisecond},
+		{"surveys.writer_linger", c.Surveys.WriterLinger, 5 * time.Millisecond},
 		{"surveys.writer_flushers", c.Surveys.WriterFlushers, 2},
 	}
 	for _, ch := range checks {
@@ -309,13 +309,13 @@ func TestConfigFile(t *testing.T) {
 
 	t.Run("survey limits from a file", func(t *testing.T) {
 		t.Parallel()
-		p := write(t, "surveys:\n  per_address_per_minute: 600\n  min_seconds_per_answer: 1.25\n  writer_linger: 5ms\n")
+		p := write(t, "surveys:\n  per_address_per_minute: 600\n  min_seconds_per_answer: 1.25\n  writer_linger: 8ms\n")
 		c, err := Load(p, envMap(nil))
 		if err != nil {
 			t.Fatal(err)
 		}
 		want := Default().Surveys
-		want.PerAddressPerMinute, want.MinSecondsPerAnswer, want.WriterLinger = 600, 1.25, 5*time.Millisecond
+		want.PerAddressPerMinute, want.MinSecondsPerAnswer, want.WriterLinger = 600, 1.25, 8*time.Millisecond
 		if c.Surveys != want {
 			t.Errorf("surveys = %+v, want %+v", c.Surveys, want)
 		}
