@@ -102,6 +102,7 @@ type config struct {
 	dir         string
 	bin         string
 	serverPerf  string
+	timeline    string
 	set         []string
 }
 
@@ -127,6 +128,7 @@ func run() error {
 	flag.StringVar(&c.dir, "dir", "", "working directory: server data and log (default: a temporary one, removed after)")
 	flag.StringVar(&c.bin, "bin", "", "wufei binary to run (default: built from this module)")
 	flag.StringVar(&c.serverPerf, "server-perf", "", "record the server's CPU profile during the run with `perf record` into this file")
+	flag.StringVar(&c.timeline, "timeline", "", "write every submission as a CSV row (scheduled at, Unix µs; latency µs; status) to this file, to line stalls up with the server log")
 	flag.Var(setFlag{&c.set}, "set", "extra server setting WUFEI_NAME=value (repeatable)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of this process (the load generator; in -export mode, the export) to this file")
 	flag.Parse()

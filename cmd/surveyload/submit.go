@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"sort"
 	"strconv"
@@ -146,6 +147,11 @@ func submitRun(ctx context.Context, c config) error {
 	if stopPerf != nil {
 		stopPerf()
 	}
+	if c.timeline != "" {
+		if err := r.writeTimeline(c.timeline); err != nil {
+			return err
+		}
+	}
 
 	// Durability: every 201's response must be in the store. The export
 	// reads the stored responses (one row each, by respondent hash).
@@ -225,10 +231,18 @@ func prepare(cl *client, id string, n, workers int) ([]respondent, error) {
 	return people, firstErr
 }
 
+// sent is one request of the run, for -timeline.
+type sent struct {
+	at     time.Time
+	lat    time.Duration
+	status int // -1: not sent
+}
+
 type runResult struct {
 	scheduled int
 	elapsed   time.Duration
 	lat       []time.Duration // of the 201s
+	timeline  []sent          // every request, in schedule order
 	byOutcome map[string]int  // "201", "409 already_responded", "not sent", "transport: …"
 	ids       []string        // response ids of the 201s
 	server    procCPU
@@ -277,7 +291,9 @@ func send(cl *client, path string, people []respondent, c config, serverPID int)
 	srv1, _ := cpuOf(serverPID)
 	r.server, r.client = srv1.sub(srv0), selfCPU().sub(cli0)
 	r.loadEnd = loadAvg()
+	r.timeline = make([]sent, n)
 	for i, s := range status {
+		r.timeline[i] = sent{at: start.Add(time.Duration(float64(i) * interval)), lat: lat[i], status: s}
 		switch {
 		case s == -1:
 			r.byOutcome["not sent (in-flight cap)"]++
@@ -303,6 +319,18 @@ func send(cl *client, path string, people []respondent, c config, serverPID int)
 	}
 	slices.Sort(r.lat)
 	return r
+}
+
+// writeTimeline writes one CSV row per request: scheduled time (Unix µs),
+// latency from schedule (µs) and HTTP status (-1: not sent; 0: transport
+// error).
+func (r runResult) writeTimeline(path string) error {
+	var b bytes.Buffer
+	b.WriteString("scheduled_unix_us,latency_us,status\n")
+	for _, t := range r.timeline {
+		fmt.Fprintf(&b, "%d,%d,%d\n", t.at.UnixMicro(), t.lat.Microseconds(), t.status)
+	}
+	return os.WriteFile(path, b.Bytes(), 0o644)
 }
 
 func (r runResult) print(c config, stored, missing int, serverRSS int64) {
