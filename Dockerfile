@@ -3,6 +3,8 @@
 FROM golang:1.26 AS build
 WORKDIR /src
 COPY go.mod go.sum ./
+# The patched miniredis go.mod replaces (internal/third_party/miniredis/PATCHES.md).
+COPY internal/third_party/ internal/third_party/
 RUN go mod download
 COPY . .
 ARG VERSION=dev
