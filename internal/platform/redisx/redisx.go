@@ -101,12 +101,14 @@ func OpenEmbedded(prefix string) *Client {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		// FastForward sorts every key and walks those with a TTL under
-		// miniredis's one lock; it also takes a whole step off every TTL, so
-		// a key may expire up to one step early. With few keys it runs every
-		// 100 ms; as its cost grows (tens of thousands of sessions and
-		// survey marks make it milliseconds) the step grows with it, to keep
-		// it near 1% of the time, up to 1 s.
+		// FastForward runs under miniredis's one lock and takes a whole
+		// step off every TTL, so a key may expire up to one step early.
+		// Upstream it sorted and walked every key (44 ms at 80,000 keys);
+		// the patched miniredis (internal/third_party/miniredis) pops only
+		// the keys that are due, about a microsecond when none is. It runs
+		// every 100 ms; should a step ever cost more than 1 ms (a mass
+		// expiry), the next comes later, keeping it near 1% of the time,
+		// up to 1 s.
 		t := time.NewTimer(tickMin)
 		defer t.Stop()
 		for {

@@ -54,7 +54,7 @@ func (db *RedisDB) flush() {
 	db.setKeys = map[string]setKey{}
 	db.hllKeys = map[string]*hll{}
 	db.sortedsetKeys = map[string]sortedSet{}
-	db.ttl = map[string]time.Duration{}
+	db.ttl = newTTLs()
 	db.hashTTLs = map[string]map[string]time.Duration{}
 	db.streamKeys = map[string]*streamKey{}
 }
@@ -91,8 +91,8 @@ func (db *RedisDB) move(key string, to *RedisDB) bool {
 	default:
 		panic("unhandled key type")
 	}
-	if v, ok := db.ttl[key]; ok {
-		to.ttl[key] = v
+	if v, ok := db.ttl.get(key); ok {
+		to.ttl.set(key, v)
 	}
 	to.incr(key)
 	db.del(key, true)
@@ -126,8 +126,8 @@ func (db *RedisDB) rename(from, to string) {
 		panic("missing case")
 	}
 	db.keys[to] = db.keys[from]
-	if v, ok := db.ttl[from]; ok {
-		db.ttl[to] = v
+	if v, ok := db.ttl.get(from); ok {
+		db.ttl.set(to, v)
 	}
 	db.incr(to)
 
@@ -143,7 +143,7 @@ func (db *RedisDB) del(k string, delTTL bool) {
 	delete(db.lru, k)
 	db.keyVersion[k]++
 	if delTTL {
-		delete(db.ttl, k)
+		db.ttl.del(k)
 	}
 	switch t {
 	case keyTypeString:
@@ -719,14 +719,16 @@ func (db *RedisDB) streamGroup(key, group string) (*streamGroup, error) {
 }
 
 // fastForward proceeds the current timestamp with duration, works as a time machine
+//
+// wufei patch (see PATCHES.md): keys' TTLs are deadlines on the
+// database's own clock, kept in a heap, so a step expires what is due
+// without walking every key. Upstream sorted every key and walked them
+// all, O(n log n) under the one lock: 44 ms at 80,000 keys, during which
+// every client waited. Hash field TTLs are still walked, hash by hash,
+// as upstream does (only hashes that have them).
 func (db *RedisDB) fastForward(duration time.Duration) {
-	for _, key := range db.allKeys() {
-		if value, ok := db.ttl[key]; ok {
-			db.ttl[key] = value - duration
-			db.checkTTL(key)
-		}
-
-		// Handle hash field TTLs
+	db.ttl.advance(duration, func(key string) { db.del(key, true) })
+	for key := range db.hashTTLs {
 		if db.t(key) == keyTypeHash {
 			db.checkHashFieldTTL(key, duration)
 		}
@@ -755,7 +757,7 @@ func (db *RedisDB) checkHashFieldTTL(key string, duration time.Duration) {
 }
 
 func (db *RedisDB) checkTTL(key string) {
-	if v, ok := db.ttl[key]; ok && v <= 0 {
+	if v, ok := db.ttl.get(key); ok && v <= 0 {
 		db.del(key, true)
 	}
 }

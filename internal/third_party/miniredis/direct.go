@@ -409,7 +409,8 @@ func (db *RedisDB) TTL(k string) time.Duration {
 	db.master.Lock()
 	defer db.master.Unlock()
 
-	return db.ttl[k]
+	v, _ := db.ttl.get(k)
+	return v
 }
 
 // SetTTL sets the TTL of a key.
@@ -423,7 +424,7 @@ func (db *RedisDB) SetTTL(k string, ttl time.Duration) {
 	defer db.master.Unlock()
 	defer db.master.signal.Broadcast()
 
-	db.ttl[k] = ttl
+	db.ttl.set(k, ttl)
 	db.incr(k)
 }
 
