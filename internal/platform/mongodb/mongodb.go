@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
@@ -42,6 +43,8 @@ type Options struct {
 	// ConnectTimeout bounds connecting and the first ping.
 	ConnectTimeout time.Duration
 	Logger         *slog.Logger
+	// CheckpointEvery: see EmbeddedOptions (embedded store only).
+	CheckpointEvery time.Duration
 }
 
 // Store is an open store. Close releases the client, stops the embedded
@@ -52,6 +55,7 @@ type Store struct {
 	Backend Backend
 
 	stopEmbedded func()
+	emb          *Embedded
 	unlock       func()
 	sqliteDir    string // embedded SQLite files
 	log          *slog.Logger
@@ -83,16 +87,18 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 			return nil, fmt.Errorf("create store directory: %w", err)
 		}
 		emb, err := StartEmbedded(ctx, EmbeddedOptions{
-			Handler:   "sqlite",
-			SQLiteDir: dbDir,
-			Listen:    "127.0.0.1:0",
-			Logger:    opts.Logger,
+			Handler:         "sqlite",
+			SQLiteDir:       dbDir,
+			Listen:          "127.0.0.1:0",
+			Logger:          opts.Logger,
+			CheckpointEvery: opts.CheckpointEvery,
 		})
 		if err != nil {
 			s.Close(context.Background())
 			return nil, err
 		}
 		s.stopEmbedded = emb.Stop
+		s.emb = emb
 		s.Backend = BackendEmbeddedSQLite
 		s.sqliteDir = dbDir
 		uri = emb.URI
@@ -190,6 +196,10 @@ type EmbeddedOptions struct {
 	// Listen is the TCP address; use a loopback address.
 	Listen string
 	Logger *slog.Logger
+	// CheckpointEvery is how often the sqlite handler's write-ahead logs
+	// are checkpointed in the background (see checkpoint.go); zero means
+	// DefaultCheckpointEvery.
+	CheckpointEvery time.Duration
 }
 
 // Embedded is a running in-process FerretDB.
@@ -198,6 +208,17 @@ type Embedded struct {
 	URI string
 	// Stop shuts it down and waits until it has.
 	Stop func()
+
+	ckpt *checkpointer // sqlite handler only
+}
+
+// Checkpoint runs the sqlite handler's background checkpoint now and
+// reports it; with the postgresql handler it does nothing.
+func (e *Embedded) Checkpoint(ctx context.Context) ([]CheckpointResult, error) {
+	if e == nil || e.ckpt == nil {
+		return nil, nil
+	}
+	return e.ckpt.run(ctx)
 }
 
 // StartEmbedded runs FerretDB in this process until Stop is called.
@@ -218,7 +239,9 @@ func StartEmbedded(ctx context.Context, o EmbeddedOptions) (*Embedded, error) {
 		// and upgrade to writing, and under concurrent writes SQLite refuses
 		// such an upgrade at once (SQLITE_BUSY) instead of waiting out the
 		// busy timeout. BEGIN IMMEDIATE queues writers behind the timeout.
-		cfg.SQLiteURL = "file:" + abs + "/?_txlock=immediate"
+		// Checkpoints run in the background (checkpoint.go); writers
+		// checkpoint only past the backstop.
+		cfg.SQLiteURL = "file:" + abs + "/?_txlock=immediate&_pragma=" + url.QueryEscape(fmt.Sprintf("wal_autocheckpoint(%d)", walBackstopPages))
 	case "postgresql":
 		cfg.PostgreSQLURL = o.PostgreSQLURL
 	default:
@@ -241,7 +264,20 @@ func StartEmbedded(ctx context.Context, o EmbeddedOptions) (*Embedded, error) {
 	}()
 	// MongoDBURI blocks until the listener is bound.
 	uri := f.MongoDBURI()
-	return &Embedded{URI: uri, Stop: func() { cancel(); <-done }}, nil
+	e := &Embedded{URI: uri}
+	stopCkpt := func() {}
+	if o.Handler == "sqlite" {
+		every := o.CheckpointEvery
+		if every <= 0 {
+			every = DefaultCheckpointEvery
+		}
+		e.ckpt = newCheckpointer(o.SQLiteDir)
+		stop, stopped := make(chan struct{}), make(chan struct{})
+		go e.ckpt.keep(every, o.Logger, stop, stopped)
+		stopCkpt = func() { close(stop); <-stopped; e.ckpt.close() }
+	}
+	e.Stop = func() { stopCkpt(); cancel(); <-done }
+	return e, nil
 }
 
 // newMu serialises ferretdb.New; see StartEmbedded.

@@ -1,0 +1,127 @@
+package mongodb
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// The embedded store's SQLite files run in WAL mode: a commit appends to
+// the write-ahead log and fsyncs it, and a checkpoint later copies the
+// logged pages into the database file and fsyncs that. SQLite's default
+// has the commit that takes the log past 1,000 pages run the checkpoint
+// itself, holding the write lock: under a steady stream of survey
+// submissions that was a 100 ms-plus stall every second or two, for every
+// writer. The embedded store instead checkpoints from a connection of its
+// own, in the background, which does not hold the write lock (a checkpoint
+// needs only the checkpoint lock; writers keep appending meanwhile).
+// Writers still checkpoint past walBackstopPages, should the background
+// fall behind (a reader that pins old log pages stops a PASSIVE
+// checkpoint as it would theirs). Durability is unchanged: every commit
+// still fsyncs the log before it returns.
+const (
+	// DefaultCheckpointEvery is how often the background checkpoint runs.
+	DefaultCheckpointEvery = 250 * time.Millisecond
+	// walBackstopPages is wal_autocheckpoint for FerretDB's connections:
+	// 16,384 pages of 4 KiB, 64 MiB of log.
+	walBackstopPages = 16384
+)
+
+// checkpointer runs PASSIVE checkpoints on every SQLite file of a
+// directory, one connection per file, kept open between runs.
+type checkpointer struct {
+	dir string
+	mu  sync.Mutex
+	dbs map[string]*sql.DB
+}
+
+func newCheckpointer(dir string) *checkpointer {
+	return &checkpointer{dir: dir, dbs: map[string]*sql.DB{}}
+}
+
+// CheckpointResult is one file's PASSIVE checkpoint: the frames in its
+// log and how many of them are now in the database file. Busy means the
+// checkpoint could not run at all (another one was running).
+type CheckpointResult struct {
+	File         string
+	Busy         bool
+	LogFrames    int
+	Checkpointed int
+}
+
+// run checkpoints every SQLite file of the directory once.
+func (c *checkpointer) run(ctx context.Context) ([]CheckpointResult, error) {
+	files, err := filepath.Glob(filepath.Join(c.dir, "*.sqlite"))
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]CheckpointResult, 0, len(files))
+	for _, f := range files {
+		db, ok := c.dbs[f]
+		if !ok {
+			if db, err = sql.Open("sqlite", "file:"+f+"?_pragma=busy_timeout(10000)"); err != nil {
+				return out, fmt.Errorf("%s: %w", f, err)
+			}
+			db.SetMaxOpenConns(1)
+			c.dbs[f] = db
+		}
+		r := CheckpointResult{File: f}
+		var busy int
+		if err := db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &r.LogFrames, &r.Checkpointed); err != nil {
+			return out, fmt.Errorf("%s: checkpoint: %w", f, err)
+		}
+		r.Busy = busy != 0
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func (c *checkpointer) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for f, db := range c.dbs {
+		_ = db.Close()
+		delete(c.dbs, f)
+	}
+}
+
+// keep runs a checkpoint every interval until stop is closed.
+func (c *checkpointer) keep(interval time.Duration, log *slog.Logger, stop <-chan struct{}, done chan<- struct{}) {
+	defer close(done)
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			res, err := c.run(ctx)
+			cancel()
+			if err != nil {
+				log.Warn("embedded store: checkpoint", "err", err)
+				continue
+			}
+			for _, r := range res {
+				// Frames left behind mean a reader pinned them; the next
+				// run (or the writers' backstop) takes them.
+				if r.LogFrames-r.Checkpointed > walBackstopPages/2 {
+					log.Warn("embedded store: write-ahead log not checkpointed", "file", r.File,
+						"frames", r.LogFrames, "checkpointed", r.Checkpointed)
+				}
+			}
+		}
+	}
+}
+
+// Checkpoint runs the embedded store's background checkpoint now and
+// reports it; on MongoDB it does nothing.
+func (s *Store) Checkpoint(ctx context.Context) ([]CheckpointResult, error) {
+	return s.emb.Checkpoint(ctx)
+}
