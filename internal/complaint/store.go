@@ -10,8 +10,6 @@ import (
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/mongo"
 	"go.mongodb.org/mongo-driver/mongo/options"
-
-	"github.com/ordos-wufei/wufei/internal/platform/mongodb"
 )
 
 // Collections of this area.
@@ -30,20 +28,10 @@ const (
 	indexCollection = "complaint_index"
 )
 
-// Indexes are created by the schema steps. The embedded store only uses
-// the _id index, so hot lookups go by _id (the tracking number, the API
-// key's hash). Lists no longer query the index collection (they read the
-// in-memory list index), so its fields need no indexes; these stay for
-// schema step 6, which names them, and index nothing in packed rows.
-var Indexes = []mongodb.Index{
-	{Collection: indexCollection, Name: "status_id", Keys: bson.D{{Key: "status", Value: 1}, {Key: "_id", Value: -1}}},
-	{Collection: indexCollection, Name: "reporter", Keys: bson.D{{Key: "reporter.user_id", Value: 1}}},
-	{Collection: indexCollection, Name: "followers", Keys: bson.D{{Key: "followers", Value: 1}}},
-	{Collection: indexCollection, Name: "handler", Keys: bson.D{{Key: "handler.code", Value: 1}, {Key: "_id", Value: -1}}},
-	{Collection: indexCollection, Name: "district", Keys: bson.D{{Key: "district", Value: 1}, {Key: "_id", Value: -1}}},
-	{Collection: indexCollection, Name: "accepted_at", Keys: bson.D{{Key: "accepted_at", Value: 1}}},
-	{Collection: indexCollection, Name: "submitted_at", Keys: bson.D{{Key: "submitted_at", Value: 1}}},
-}
+// The embedded store only uses the _id index, so hot lookups go by _id (the
+// tracking number, the API key's hash), and lists read the in-memory list
+// index: no collection of this package needs another index. (Schema step 6
+// once indexed the index collection's fields; step 7 drops them.)
 
 type store struct {
 	// changed is told of every write of a complaint, after it (the list

@@ -103,3 +103,19 @@ func EnsureIndexes(ctx context.Context, db *mongo.Database, idx ...Index) error 
 	}
 	return nil
 }
+
+// DropIndexes drops the named indexes of a collection, those that exist: a
+// missing index or collection is not an error, so a step may run twice.
+func DropIndexes(ctx context.Context, db *mongo.Database, collection string, names ...string) error {
+	for _, name := range names {
+		_, err := db.Collection(collection).Indexes().DropOne(ctx, name)
+		var ce mongo.CommandError
+		switch {
+		case err == nil:
+		case errors.As(err, &ce) && (ce.Code == 26 || ce.Code == 27): // NamespaceNotFound, IndexNotFound
+		default:
+			return fmt.Errorf("drop index %s.%s: %w", collection, name, err)
+		}
+	}
+	return nil
+}

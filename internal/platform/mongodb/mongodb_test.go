@@ -386,3 +386,38 @@ func TestOpenBadURI(t *testing.T) {
 	}
 	unlock()
 }
+
+func TestDropIndexes(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := testenv.DB(t)
+	if err := mongodb.DropIndexes(ctx, db, "nothing_here", "kind"); err != nil {
+		t.Errorf("drop on a missing collection: %v", err)
+	}
+	idx := []mongodb.Index{
+		{Collection: "things", Name: "kind", Keys: bson.D{{Key: "kind", Value: 1}}},
+		{Collection: "things", Name: "code", Keys: bson.D{{Key: "code", Value: 1}}},
+	}
+	if err := mongodb.EnsureIndexes(ctx, db, idx...); err != nil {
+		t.Fatal(err)
+	}
+	if err := mongodb.DropIndexes(ctx, db, "things", "kind", "never_made"); err != nil {
+		t.Fatalf("DropIndexes: %v", err)
+	}
+	cur, err := db.Collection("things").Indexes().List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var specs []bson.M
+	if err := cur.All(ctx, &specs); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, s := range specs {
+		names = append(names, s["name"].(string))
+	}
+	slices.Sort(names)
+	if !slices.Equal(names, []string{"_id_", "code"}) {
+		t.Errorf("indexes after the drop: %q, want _id_ and code", names)
+	}
+}
