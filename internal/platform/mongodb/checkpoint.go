@@ -3,8 +3,11 @@ package mongodb
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -32,15 +35,22 @@ const (
 )
 
 // checkpointer runs PASSIVE checkpoints on every SQLite file of a
-// directory, one connection per file, kept open between runs.
+// directory, one connection per file, kept open between runs. Databases
+// come and go (tests drop theirs): a file gone is closed and forgotten, a
+// file created again under the same name is opened anew.
 type checkpointer struct {
 	dir string
 	mu  sync.Mutex
-	dbs map[string]*sql.DB
+	dbs map[string]ckptFile
+}
+
+type ckptFile struct {
+	db   *sql.DB
+	info os.FileInfo // to tell a file dropped and created again
 }
 
 func newCheckpointer(dir string) *checkpointer {
-	return &checkpointer{dir: dir, dbs: map[string]*sql.DB{}}
+	return &checkpointer{dir: dir, dbs: map[string]ckptFile{}}
 }
 
 // CheckpointResult is one file's PASSIVE checkpoint: the frames in its
@@ -53,7 +63,8 @@ type CheckpointResult struct {
 	Checkpointed int
 }
 
-// run checkpoints every SQLite file of the directory once.
+// run checkpoints every SQLite file of the directory once. A file that
+// fails does not stop the others; the errors are joined.
 func (c *checkpointer) run(ctx context.Context) ([]CheckpointResult, error) {
 	files, err := filepath.Glob(filepath.Join(c.dir, "*.sqlite"))
 	if err != nil {
@@ -62,31 +73,61 @@ func (c *checkpointer) run(ctx context.Context) ([]CheckpointResult, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	out := make([]CheckpointResult, 0, len(files))
+	present := make(map[string]bool, len(files))
+	var failed []error
 	for _, f := range files {
-		db, ok := c.dbs[f]
+		info, err := os.Stat(f)
+		if err != nil {
+			continue // dropped meanwhile
+		}
+		present[f] = true
+		cf, ok := c.dbs[f]
+		if ok && !os.SameFile(cf.info, info) {
+			_ = cf.db.Close()
+			ok = false
+		}
 		if !ok {
-			if db, err = sql.Open("sqlite", "file:"+f+"?_pragma=busy_timeout(10000)"); err != nil {
-				return out, fmt.Errorf("%s: %w", f, err)
+			db, err := sql.Open("sqlite", ckptDSN(f))
+			if err != nil {
+				failed = append(failed, fmt.Errorf("%s: %w", f, err))
+				continue
 			}
 			db.SetMaxOpenConns(1)
-			c.dbs[f] = db
+			cf = ckptFile{db: db, info: info}
+			c.dbs[f] = cf
 		}
 		r := CheckpointResult{File: f}
 		var busy int
-		if err := db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &r.LogFrames, &r.Checkpointed); err != nil {
-			return out, fmt.Errorf("%s: checkpoint: %w", f, err)
+		if err := cf.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &r.LogFrames, &r.Checkpointed); err != nil {
+			if _, serr := os.Stat(f); errors.Is(serr, fs.ErrNotExist) {
+				continue // dropped meanwhile; forgotten next run
+			}
+			failed = append(failed, fmt.Errorf("%s: checkpoint: %w", f, err))
+			continue
 		}
 		r.Busy = busy != 0
 		out = append(out, r)
 	}
-	return out, nil
+	for f, cf := range c.dbs {
+		if !present[f] {
+			_ = cf.db.Close()
+			delete(c.dbs, f)
+		}
+	}
+	return out, errors.Join(failed...)
+}
+
+// ckptDSN opens path with mode=rw: never create the file, should it be
+// dropped before the first query (FerretDB would list it as a database).
+func ckptDSN(path string) string {
+	return "file:" + path + "?mode=rw&_pragma=busy_timeout(10000)"
 }
 
 func (c *checkpointer) close() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for f, db := range c.dbs {
-		_ = db.Close()
+	for f, cf := range c.dbs {
+		_ = cf.db.Close()
 		delete(c.dbs, f)
 	}
 }
