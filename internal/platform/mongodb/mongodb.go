@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -53,6 +54,14 @@ type Store struct {
 	Client  *mongo.Client
 	DB      *mongo.Database
 	Backend Backend
+	// CleanStart: the embedded store's previous process closed it (Close
+	// ran, and nothing called MarkDirty). False after a crash, on a new
+	// data directory, and on MongoDB. Work that only a crash can leave
+	// half done (a complaint written without its index row) need not be
+	// looked for after a clean start.
+	CleanStart bool
+	marker     string // the clean-close marker file; "" until Open succeeded (embedded only)
+	dirty      atomic.Bool
 
 	stopEmbedded func()
 	emb          *Embedded
@@ -81,6 +90,8 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 			return nil, err
 		}
 		s.unlock = unlock
+		// Taken away now, written back by a clean Close.
+		s.CleanStart = os.Remove(filepath.Join(opts.DataDir, cleanMarker)) == nil
 		dbDir := filepath.Join(opts.DataDir, "db")
 		if err := os.MkdirAll(dbDir, 0o750); err != nil {
 			s.Close(context.Background())
@@ -118,6 +129,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		stop, done := make(chan struct{}), make(chan struct{})
 		go s.keepIndexing(time.Minute, stop, done)
 		s.stopIndexing = func() { close(stop); <-done }
+		s.marker = filepath.Join(opts.DataDir, cleanMarker)
 	}
 	return s, nil
 }
@@ -144,6 +156,15 @@ func (s *Store) Ping(ctx context.Context) error {
 	return s.Client.Ping(ctx, readpref.Primary())
 }
 
+// cleanMarker is the file a clean Close leaves in the embedded store's data
+// directory; Open takes it away (CleanStart).
+const cleanMarker = "closed-cleanly"
+
+// MarkDirty says some work was left half done (a write that must be
+// repaired): Close then leaves no clean-close marker, and the next start
+// is not a CleanStart.
+func (s *Store) MarkDirty() { s.dirty.Store(true) }
+
 // Close disconnects, stops the embedded server and releases the lock.
 func (s *Store) Close(ctx context.Context) {
 	if s.stopIndexing != nil {
@@ -154,6 +175,11 @@ func (s *Store) Close(ctx context.Context) {
 	}
 	if s.stopEmbedded != nil {
 		s.stopEmbedded()
+	}
+	if s.marker != "" && !s.dirty.Load() {
+		if err := os.WriteFile(s.marker, []byte(time.Now().UTC().Format(time.RFC3339)+"\n"), 0o640); err != nil {
+			s.log.Warn("embedded store: clean-close marker not written; the next start checks for half-done work", "err", err)
+		}
 	}
 	if s.unlock != nil {
 		s.unlock()

@@ -421,3 +421,45 @@ func TestDropIndexes(t *testing.T) {
 		t.Errorf("indexes after the drop: %q, want _id_ and code", names)
 	}
 }
+
+// TestCleanStart: the embedded store tells whether its previous process
+// closed it cleanly.
+func TestCleanStart(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	open := func() *mongodb.Store {
+		t.Helper()
+		s, err := mongodb.Open(ctx, mongodb.Options{DataDir: dir, Database: "clean", Logger: quiet, ConnectTimeout: 30 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	s := open()
+	if s.CleanStart {
+		t.Error("a new data directory starts clean")
+	}
+	s.Close(ctx)
+	s = open()
+	if !s.CleanStart {
+		t.Error("after a clean Close the next start is not clean")
+	}
+	s.MarkDirty()
+	s.Close(ctx)
+	s = open()
+	if s.CleanStart {
+		t.Error("after MarkDirty the next start is clean")
+	}
+	s.Close(ctx)
+	// A crash: the process dies without Close, leaving no marker (the
+	// previous Open took it away).
+	if err := os.Remove(filepath.Join(dir, "closed-cleanly")); err != nil {
+		t.Fatal(err)
+	}
+	s = open()
+	defer s.Close(ctx)
+	if s.CleanStart {
+		t.Error("a start after a crash is clean")
+	}
+}
