@@ -184,9 +184,17 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool
 			complaintDepts[d] = true
 		}
 	}
+	// The list index is checked against the complaints hourly on a shared
+	// store; the single-process embedded one only after a start that was
+	// not clean (a crash, or a row write that failed).
+	single := a.store.Backend == mongodb.BackendEmbeddedSQLite
+	indexCheck := time.Duration(0)
+	if single && a.store.CleanStart {
+		indexCheck = -1
+	}
 	a.complaints, err = complaint.NewService(complaint.Options{DB: a.store.DB, Redis: a.redis, Audit: a.audit, Logger: log,
 		Notifier: a.notify, Photos: a.uploads, ValidDepartment: func(s string) bool { return complaintDepts[s] },
-		Supervisors: a.adminIDs, SingleProcessStore: a.store.Backend == mongodb.BackendEmbeddedSQLite,
+		Supervisors: a.adminIDs, SingleProcessStore: single, IndexCheckEvery: indexCheck, IndexRowFailed: a.store.MarkDirty,
 		Text: complaint.TextCheckFunc(func(ctx context.Context, userID, text string) (bool, error) {
 			if userID == "" {
 				return true, nil

@@ -211,6 +211,17 @@ func BenchmarkComplaintIndex(b *testing.B) {
 			return err
 		})
 	})
+	// The check against the complaints' versions (RunIndex: at start, and
+	// hourly on a shared store), with nothing to repair: its scan.
+	b.Run("check_index", func(b *testing.B) {
+		latencies(b, func() error {
+			n, err := f.svc.CheckIndex(ctx)
+			if err == nil && n != 0 {
+				err = fmt.Errorf("CheckIndex repaired %d rows of a consistent index", n)
+			}
+			return err
+		})
+	})
 	// A replica starting: its first list waits for the full load.
 	b.Run("initial_load", func(b *testing.B) {
 		var rows int

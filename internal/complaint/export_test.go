@@ -17,6 +17,10 @@ func IndexLoads(s *Service) int64 { return s.idx.loads.Load() }
 // it marked the change stream and before it reads the store.
 func SetIndexLoadHook(s *Service, hook func()) { s.idx.loadHook = hook }
 
+// SetIndexCheckHook makes every CheckIndex of s's RunIndex call hook with
+// the rows it repaired.
+func SetIndexCheckHook(s *Service, hook func(repaired int)) { s.checkHook = hook }
+
 // IndexStream is the Redis key of the list index's change stream.
 func IndexStream(s *Service) string { return s.idx.stream }
 

@@ -418,9 +418,23 @@ func (s *Service) RunIndex(ctx context.Context, every time.Duration) {
 	}()
 	t := time.NewTicker(every)
 	defer t.Stop()
+	checked := false
+	var nextCheck time.Time
 	for {
-		if err := x.ready(ctx); err != nil && ctx.Err() == nil {
+		err := x.ready(ctx)
+		if err != nil && ctx.Err() == nil {
 			s.log.Error("complaint index: load or sync failed", "err", err)
+		}
+		if err == nil && s.checkEvery >= 0 && (!checked || s.checkEvery > 0 && !time.Now().Before(nextCheck)) {
+			// Right after the first load, then every checkEvery.
+			checked, nextCheck = true, time.Now().Add(s.checkEvery)
+			n, err := s.CheckIndex(ctx)
+			if err != nil && ctx.Err() == nil {
+				s.log.Error("complaint index: check against the store failed", "err", err)
+			}
+			if s.checkHook != nil {
+				s.checkHook(n)
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -428,6 +442,24 @@ func (s *Service) RunIndex(ctx context.Context, every time.Duration) {
 		case <-t.C:
 		}
 	}
+}
+
+// CheckIndex compares the list index with the complaints' versions and
+// repairs the rows that lag, in this replica and in the store, announcing
+// them to the others (listIndex.reconcile); RunIndex calls it at start and
+// every Options.IndexCheckEvery. Complaints changed in the last minute are
+// left to their writers. Returns how many rows it repaired.
+func (s *Service) CheckIndex(ctx context.Context) (int, error) {
+	if err := s.idx.ready(ctx); err != nil {
+		return 0, err
+	}
+	start := time.Now()
+	n, err := s.idx.reconcile(ctx, s.now().Add(-reconcileSettle))
+	if n > 0 {
+		s.log.Warn("complaint index: rows behind their complaints repaired (a writer died before its row was written or announced)",
+			"repaired", n, "took", time.Since(start).Round(time.Millisecond))
+	}
+	return n, err
 }
 
 // ready brings the index up to date for a reader: it waits for the
@@ -699,6 +731,39 @@ func (x *listIndex) written(ctx context.Context, c Complaint) {
 func (x *listIndex) announce(ctx context.Context, id, packed string) error {
 	return x.rdb.XAdd(ctx, &redis.XAddArgs{Stream: x.stream, MaxLen: streamMaxLen, Approx: true,
 		Values: []string{"n", x.nonce(), "id", id, "row", packed}}).Err()
+}
+
+// reconcileSettle: complaints changed more recently than this are left to
+// the writer that changed them (its row may be on its way).
+const reconcileSettle = time.Minute
+
+// reconcile repairs the rows that lag behind their complaint: in this
+// replica's index, and in the store when the stored row lags too. A
+// replica that died between writing a complaint and writing or announcing
+// its row leaves such a row; nothing else would correct it before the
+// complaint changes again. It compares each complaint's version (those
+// last changed before cutoff) with this replica's row, and rewrites and
+// announces the lagging ones (repairRow). Returns how many it repaired.
+func (x *listIndex) reconcile(ctx context.Context, cutoff time.Time) (int, error) {
+	versions, err := x.st.versions(ctx, cutoff)
+	if err != nil {
+		return 0, err
+	}
+	var lag []string
+	x.mu.RLock()
+	for id, v := range versions {
+		if r := x.byID[id]; r == nil || r.version < v {
+			lag = append(lag, id)
+		}
+	}
+	x.mu.RUnlock()
+	slices.Sort(lag)
+	for i, id := range lag {
+		if err := x.st.repairRow(ctx, id); err != nil {
+			return i, err
+		}
+	}
+	return len(lag), nil
 }
 
 // announceReload makes this replica reload at its next round and tells

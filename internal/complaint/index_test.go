@@ -696,3 +696,107 @@ func TestIndexRebuildsStoredRowsOfAnOlderFormat(t *testing.T) {
 		t.Fatalf("%d stored rows in the current format (%v)", n, err)
 	}
 }
+
+// changeBehindTheBack moves complaint id to accepted in the store as a
+// writer that died would leave it: the complaint written, and its row
+// written too only when rowToo, never announced.
+func changeBehindTheBack(t testing.TB, f fixture, id string, rowToo bool) {
+	t.Helper()
+	ctx := context.Background()
+	var c complaint.Complaint
+	if err := f.db.Collection("complaints").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&c); err != nil {
+		t.Fatal(err)
+	}
+	now := f.clock.now().UTC().Truncate(time.Millisecond)
+	c.Status, c.Version, c.UpdatedAt, c.AcceptedAt = complaint.StatusAccepted, c.Version+1, now, &now
+	if _, err := f.db.Collection("complaints").ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, c); err != nil {
+		t.Fatal(err)
+	}
+	if rowToo {
+		if _, err := f.db.Collection("complaint_index").ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, complaint.Summary(c)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestCheckIndexRepairsRowsAWriterLeftBehind: a replica that died after
+// writing a complaint, before writing its row or before announcing it,
+// leaves rows behind; the check repairs them in the store and in every
+// replica, and leaves alone what changed in the last minute.
+func TestCheckIndexRepairsRowsAWriterLeftBehind(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	b := f.replica(t)
+	noRow := f.submit(t, "other")
+	notAnnounced := f.submit(t, "other")
+	recent := f.submit(t, "other")
+	accepted := complaint.Filter{Status: complaint.StatusAccepted}
+	for _, svc := range []*complaint.Service{f.svc, b} { // both loaded before the changes
+		if got := listed(t, svc, accepted); len(got) != 0 {
+			t.Fatalf("lists accepted %v", got)
+		}
+	}
+	changeBehindTheBack(t, f, noRow.ID, false)
+	changeBehindTheBack(t, f, notAnnounced.ID, true)
+	f.clock.set(f.clock.now().Add(2 * time.Minute))
+	changeBehindTheBack(t, f, recent.ID, false)
+	for name, svc := range map[string]*complaint.Service{"a": f.svc, "b": b} {
+		if got := listed(t, svc, accepted); len(got) != 0 {
+			t.Fatalf("%s lists accepted %v before the check; nothing told it", name, got)
+		}
+	}
+
+	n, err := b.CheckIndex(ctx)
+	if err != nil || n != 2 {
+		t.Fatalf("CheckIndex = %d, %v; want the 2 rows changed over a minute ago", n, err)
+	}
+	want := []string{notAnnounced.ID, noRow.ID}
+	for name, svc := range map[string]*complaint.Service{"a (told through the stream)": f.svc, "b": b, "a new replica (from the store)": f.replica(t)} {
+		if got := listed(t, svc, accepted); !slices.Equal(got, want) {
+			t.Errorf("%s lists accepted %v, want %v", name, got, want)
+		}
+	}
+	if n, err := b.CheckIndex(ctx); err != nil || n != 0 {
+		t.Errorf("second CheckIndex = %d, %v; want nothing left", n, err)
+	}
+
+	// A minute on, the recent change is repaired too.
+	f.clock.set(f.clock.now().Add(2 * time.Minute))
+	if n, err := f.svc.CheckIndex(ctx); err != nil || n != 1 {
+		t.Fatalf("CheckIndex later = %d, %v; want 1", n, err)
+	}
+	if got := listed(t, b, accepted); !slices.Equal(got, []string{recent.ID, notAnnounced.ID, noRow.ID}) {
+		t.Errorf("b lists accepted %v after the later check", got)
+	}
+}
+
+// TestRunIndexChecksAtStart: a process that restarts after dying between
+// a complaint and its row loads the stale row, and its first round of
+// RunIndex repairs it (the single-process embedded store's only check).
+func TestRunIndexChecksAtStart(t *testing.T) {
+	f := newFixture(t)
+	c := f.submit(t, "other")
+	changeBehindTheBack(t, f, c.ID, false)
+	f.clock.set(f.clock.now().Add(2 * time.Minute))
+	restarted, err := complaint.NewService(complaint.Options{DB: f.db, Redis: f.rdb, Audit: audit.New(f.db, quiet), Logger: quiet,
+		Notifier: f.sent, SingleProcessStore: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	restarted.SetClock(f.clock.now)
+	repaired := make(chan struct{})
+	complaint.SetIndexCheckHook(restarted, func(n int) {
+		if n == 1 {
+			close(repaired)
+		}
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { restarted.RunIndex(ctx, time.Hour); close(done) }()
+	<-repaired
+	if got := listed(t, restarted, complaint.Filter{Status: complaint.StatusAccepted}); !slices.Equal(got, []string{c.ID}) {
+		t.Errorf("after the start check the restarted process lists accepted %v", got)
+	}
+	cancel()
+	<-done
+}

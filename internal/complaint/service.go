@@ -91,7 +91,20 @@ type Options struct {
 	// (about 40 s a move at 100,000 complaints). Leave it false for stores
 	// shared by several processes (MongoDB replicas).
 	SingleProcessStore bool
+	// IndexCheckEvery is how often RunIndex checks the list index against
+	// the complaints' versions and repairs rows that lag (a replica died
+	// between writing a complaint and its row): zero means
+	// DefaultIndexCheckEvery; negative, never. A single-process store
+	// checks once, at start (after a crash), whatever it says.
+	IndexCheckEvery time.Duration
+	// IndexRowFailed is called when a complaint was written but its stored
+	// index row was not (the row lags until a check repairs it); the
+	// embedded default then makes its next start check (Store.MarkDirty).
+	IndexRowFailed func()
 }
+
+// DefaultIndexCheckEvery: see Options.IndexCheckEvery.
+const DefaultIndexCheckEvery = time.Hour
 
 // Service runs the complaint workflow.
 type Service struct {
@@ -109,6 +122,8 @@ type Service struct {
 	supervisor func(ctx context.Context) ([]string, error)
 	locks      *mongodb.Locker
 	now        func() time.Time
+	checkEvery time.Duration // of the list index against the store; < 0 never, 0 at start only
+	checkHook  func(int)     // tests: after each of RunIndex's checks
 
 	// idx is the in-memory list index (index.go): lists, statistics,
 	// indicator 48 and the deadline job read it.
@@ -152,9 +167,20 @@ func NewService(o Options) (*Service, error) {
 		}
 		o.Calendar = cal
 	}
-	s := &Service{st: newStore(o.DB, o.Logger, o.SingleProcessStore), rdb: o.Redis, audit: o.Audit, log: o.Logger, cal: o.Calendar, cfg: o.Config,
+	st := newStore(o.DB, o.Logger, o.SingleProcessStore)
+	st.rowFailed = o.IndexRowFailed
+	s := &Service{st: st, rdb: o.Redis, audit: o.Audit, log: o.Logger, cal: o.Calendar, cfg: o.Config,
 		categories: map[string]Category{}, notifier: o.Notifier, text: o.Text, photos: o.Photos, validDept: o.ValidDepartment, supervisor: o.Supervisors,
-		locks: mongodb.NewLocker(), now: time.Now}
+		locks: mongodb.NewLocker(), now: time.Now, checkEvery: o.IndexCheckEvery}
+	switch {
+	case s.checkEvery == 0:
+		s.checkEvery = DefaultIndexCheckEvery
+	case s.checkEvery < 0:
+		s.checkEvery = -1
+	}
+	if o.SingleProcessStore && s.checkEvery > 0 {
+		s.checkEvery = 0
+	}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

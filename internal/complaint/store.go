@@ -44,6 +44,8 @@ type store struct {
 	log        *slog.Logger
 	// single: this process alone writes (Options.SingleProcessStore).
 	single bool
+	// rowFailed: Options.IndexRowFailed.
+	rowFailed func()
 }
 
 func newStore(db *mongo.Database, log *slog.Logger, single bool) *store {
@@ -58,12 +60,15 @@ func summary(c Complaint) bson.D {
 
 // putSummary refreshes c's stored row and tells the list index. A failed
 // store write is logged, not returned: the complaint is written and stands,
-// the replicas' indexes have the row from the change stream, and
-// RebuildIndex repairs the stored rows.
+// the replicas' indexes have the row from the change stream, and the index
+// check (Service.CheckIndex) repairs the stored row.
 func (s *store) putSummary(ctx context.Context, c Complaint) {
 	_, err := s.index.ReplaceOne(ctx, bson.D{{Key: "_id", Value: c.ID}}, summary(c), options.Replace().SetUpsert(true))
 	if err != nil {
-		s.log.Error("complaint index not updated; run the index rebuild", "complaint", c.ID, "err", err)
+		s.log.Error("complaint index row not stored; the index check repairs it", "complaint", c.ID, "err", err)
+		if s.rowFailed != nil {
+			s.rowFailed()
+		}
 	}
 	if s.changed != nil {
 		s.changed(ctx, c)
@@ -245,4 +250,85 @@ type apiKey struct {
 	CreatedBy string    `bson:"created_by"`
 	CreatedAt time.Time `bson:"created_at"`
 	Revoked   bool      `bson:"revoked"`
+}
+
+// versions returns the version of every complaint last updated before
+// cutoff (a later one may still be on its way to the index).
+func (s *store) versions(ctx context.Context, cutoff time.Time) (map[string]int64, error) {
+	cur, err := s.complaints.Find(ctx, bson.D{}, options.Find().
+		SetProjection(bson.D{{Key: "version", Value: 1}, {Key: "updated_at", Value: 1}}).SetBatchSize(loadBatch))
+	if err != nil {
+		return nil, fmt.Errorf("complaint versions: %w", err)
+	}
+	defer cur.Close(ctx)
+	out := map[string]int64{}
+	for cur.Next(ctx) {
+		var d struct {
+			ID        string    `bson:"_id"`
+			Version   int64     `bson:"version"`
+			UpdatedAt time.Time `bson:"updated_at"`
+		}
+		if err := cur.Decode(&d); err != nil {
+			return nil, fmt.Errorf("complaint versions: %w", err)
+		}
+		if d.UpdatedAt.Before(cutoff) {
+			out[d.ID] = d.Version
+		}
+	}
+	if err := cur.Err(); err != nil {
+		return nil, fmt.Errorf("complaint versions: %w", err)
+	}
+	return out, nil
+}
+
+// storedRowVersion is the version in id's stored row, -1 when it has none
+// (missing, or in a format this binary does not read).
+func (s *store) storedRowVersion(ctx context.Context, id string) (int64, error) {
+	raw, err := s.index.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Raw()
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return -1, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read complaint index row: %w", err)
+	}
+	packed, _ := raw.Lookup("r").StringValueOK()
+	r, err := unpack(id, packed, &interner{})
+	if err != nil {
+		return -1, nil
+	}
+	return r.version, nil
+}
+
+// repairRow brings id's stored row up to the complaint, when it lags, and
+// tells the index (changed) in any case, which announces the row to every
+// replica. Should a writer move the complaint on meanwhile, the row
+// written here may land after that writer's: the complaint is read again
+// after, and the repair repeats until it stood still.
+func (s *store) repairRow(ctx context.Context, id string) error {
+	for range 5 {
+		c, err := s.get(ctx, id)
+		if err != nil {
+			return err
+		}
+		v, err := s.storedRowVersion(ctx, id)
+		if err != nil {
+			return err
+		}
+		if v < c.Version {
+			if _, err := s.index.ReplaceOne(ctx, bson.D{{Key: "_id", Value: c.ID}}, summary(c), options.Replace().SetUpsert(true)); err != nil {
+				return fmt.Errorf("repair complaint index row: %w", err)
+			}
+		}
+		if s.changed != nil {
+			s.changed(ctx, c)
+		}
+		again, err := s.get(ctx, id)
+		if err != nil {
+			return err
+		}
+		if again.Version == c.Version {
+			return nil
+		}
+	}
+	return fmt.Errorf("repair complaint index row %s: the complaint kept changing", id)
 }

@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/mongo"
+	"go.mongodb.org/mongo-driver/mongo/options"
+
 	"github.com/ordos-wufei/wufei/internal/platform/testenv"
 )
 
@@ -43,5 +46,31 @@ func TestReplaceChecksVersion(t *testing.T) {
 				t.Errorf("stored after the refused write: %s v%d, %v", got.Status, got.Version, err)
 			}
 		})
+	}
+}
+
+// TestFailedRowWriteIsReported: a complaint written whose index row was
+// not stored is reported (the embedded default then checks at its next
+// start), and the index is still told, so lists show it.
+func TestFailedRowWriteIsReported(t *testing.T) {
+	ctx := context.Background()
+	db := testenv.DB(t)
+	st := newStore(db, slog.New(slog.DiscardHandler), true)
+	// A collection of a client that is gone: every write to it fails.
+	gone, err := mongo.Connect(ctx, options.Client().ApplyURI("mongodb://127.0.0.1:1/"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = gone.Disconnect(ctx)
+	st.index = gone.Database(db.Name()).Collection(indexCollection)
+	failed, told := 0, 0
+	st.rowFailed = func() { failed++ }
+	st.changed = func(context.Context, Complaint) { told++ }
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	if err := st.insert(ctx, Complaint{ID: "WF2026112900001", Category: "other", Status: StatusSubmitted, SubmittedAt: now, UpdatedAt: now}); err != nil {
+		t.Fatalf("insert: %v (the complaint itself is stored)", err)
+	}
+	if failed != 1 || told != 1 {
+		t.Errorf("row write failed: reported %d times, index told %d times; want 1 and 1", failed, told)
 	}
 }
