@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -220,7 +221,8 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool
 		return nil, err
 	}
 	a.cells, err = cell.NewService(a.store.DB, a.audit, cell.Options{Rubrics: cellRubrics, PublicityDays: cellDays,
-		Uploads: a.uploads, Notifier: a.notify, QR: a.wechat, Logger: log})
+		Uploads: a.uploads, Notifier: a.notify, QR: a.wechat, Logger: log,
+		Supervisors: a.adminIDs, DistrictStaff: a.districtStaffIDs})
 	if err != nil {
 		return nil, err
 	}
@@ -308,15 +310,25 @@ func describe(err error) error {
 
 // adminIDs lists the enabled admins, who are told when a case goes overdue.
 func (a *app) adminIDs(ctx context.Context) ([]string, error) {
+	return a.userIDs(ctx, account.RoleAdmin, func(account.User) bool { return true })
+}
+
+// districtStaffIDs are the enabled staff accounts of a district (旗区).
+func (a *app) districtStaffIDs(ctx context.Context, adcode string) ([]string, error) {
+	return a.userIDs(ctx, account.RoleDistrict, func(u account.User) bool { return slices.Contains(u.Districts, adcode) })
+}
+
+// userIDs lists the enabled accounts of a role that keep says to.
+func (a *app) userIDs(ctx context.Context, role account.Role, keep func(account.User) bool) ([]string, error) {
 	var ids []string
 	cursor := ""
 	for {
-		users, next, err := a.accounts.ListUsers(ctx, string(account.RoleAdmin), 100, cursor)
+		users, next, err := a.accounts.ListUsers(ctx, string(role), 100, cursor)
 		if err != nil {
 			return nil, err
 		}
 		for _, u := range users {
-			if !u.Disabled {
+			if !u.Disabled && keep(u) {
 				ids = append(ids, u.ID)
 			}
 		}

@@ -21,6 +21,7 @@ import (
 	"github.com/ordos-wufei/wufei/internal/audit"
 	"github.com/ordos-wufei/wufei/internal/cell"
 	"github.com/ordos-wufei/wufei/internal/creditcode"
+	"github.com/ordos-wufei/wufei/internal/notify"
 	"github.com/ordos-wufei/wufei/internal/platform/mongodb"
 	"github.com/ordos-wufei/wufei/internal/platform/testenv"
 	"github.com/ordos-wufei/wufei/internal/schema"
@@ -428,5 +429,137 @@ func TestCertifiedCounts(t *testing.T) {
 	fig, err := f.svc.Figures(ctx)
 	if err != nil || fig.Certified != 3 || !reflect.DeepEqual(fig.ByType, want.ByType) || !reflect.DeepEqual(fig.ByDistrict, want.ByDistrict) {
 		t.Fatalf("figures %+v %v", fig, err)
+	}
+}
+
+// noteBox records notifications.
+type noteBox struct {
+	mu    sync.Mutex
+	notes []notify.Notification
+}
+
+func (b *noteBox) Notify(_ context.Context, n notify.Notification) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.notes = append(b.notes, n)
+	return nil
+}
+
+func (b *noteBox) take(kind string) []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var to []string
+	rest := b.notes[:0]
+	for _, n := range b.notes {
+		if n.Kind == kind {
+			to = append(to, n.UserID)
+		} else {
+			rest = append(rest, n)
+		}
+	}
+	b.notes = rest
+	slices.Sort(to)
+	return to
+}
+
+// TestOverdueReviewsAreEscalated: a review past its due date is recorded
+// once per level and its reviewers are told (the district's staff and the
+// admins for the district's review, the admins for the city's); the due
+// date does not move, and a review made in time is not escalated.
+func TestOverdueReviewsAreEscalated(t *testing.T) {
+	ctx := context.Background()
+	db := testenv.DB(t)
+	if _, err := mongodb.Migrate(ctx, db, schema.Steps, quiet); err != nil {
+		t.Fatal(err)
+	}
+	rub, err := cell.LoadRubrics(configs.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	up := upload.NewService(db, upload.DirStorage{Root: t.TempDir()}, 1<<20, quiet)
+	c := &clock{t: time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC)}
+	box := &noteBox{}
+	s, err := cell.NewService(db, audit.New(db, quiet), cell.Options{Rubrics: rub, PublicityDays: 7, Uploads: up, Now: c.now, Logger: quiet,
+		Notifier:    box,
+		Supervisors: func(context.Context) ([]string, error) { return []string{"u_admin", "u_admin2"}, nil },
+		DistrictStaff: func(_ context.Context, adcode string) ([]string, error) {
+			return map[string][]string{"150602": {"u_dist", "u_admin"}}[adcode], nil // one is both
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{svc: s, uploads: up, clock: c}
+	a := citizen(1)
+	late, err := s.Create(ctx, a, cell.CreateInput{Unit: unit(t, 1, "hotel"), SelfAssessment: f.passing(t, a, "hotel")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Submit(ctx, a, late.ID); err != nil {
+		t.Fatal(err)
+	}
+	b := citizen(2)
+	onTime, err := s.Create(ctx, b, cell.CreateInput{Unit: unit(t, 2, "hotel"), SelfAssessment: f.passing(t, b, "hotel")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Submit(ctx, b, onTime.ID); err != nil {
+		t.Fatal(err)
+	}
+	ty, _ := s.Rubrics().Type("hotel")
+	if _, err := s.DistrictReview(ctx, reviewer, onTime.ID, cell.ReviewInput{Decision: "pass", Scores: fullScores(ty)}); err != nil {
+		t.Fatal(err)
+	}
+	box.take("cell_status")
+	before, _ := s.Get(ctx, admin, late.ID)
+
+	if n, err := s.EscalateOverdue(ctx); err != nil || n != 0 {
+		t.Fatalf("EscalateOverdue before any due date = %d, %v", n, err)
+	}
+	c.add(20 * 24 * time.Hour) // past both due dates
+	if n, err := s.EscalateOverdue(ctx); err != nil || n != 2 {
+		t.Fatalf("EscalateOverdue = %d, %v; want both pending reviews", n, err)
+	}
+	got, _ := s.Get(ctx, admin, late.ID)
+	if got.ReviewEscalatedAt == nil || !got.ReviewOverdue || !got.ReviewDue.Equal(*before.ReviewDue) {
+		t.Errorf("escalated review: due %v (was %v), overdue %v, escalated at %v", got.ReviewDue, before.ReviewDue, got.ReviewOverdue, got.ReviewEscalatedAt)
+	}
+	if last := got.History[len(got.History)-1]; last.Action != cell.ActReviewOverdue || last.From != cell.StatusSubmitted || last.To != cell.StatusSubmitted {
+		t.Errorf("last history entry %+v, want review_overdue keeping submitted", last)
+	}
+	// District review: the district's staff and the admins, each once;
+	// city review: the admins.
+	if to := box.take("cell_review_overdue"); !slices.Equal(to, []string{"u_admin", "u_admin", "u_admin2", "u_admin2", "u_dist"}) {
+		t.Errorf("told %v", to)
+	}
+	if n, err := s.EscalateOverdue(ctx); err != nil || n != 0 {
+		t.Errorf("second EscalateOverdue = %d, %v; want none", n, err)
+	}
+	if to := box.take("cell_review_overdue"); len(to) != 0 {
+		t.Errorf("told again: %v", to)
+	}
+
+	// The district passes the late one: the city's review starts its own
+	// due date, and is escalated in its turn.
+	if _, err := s.DistrictReview(ctx, reviewer, late.ID, cell.ReviewInput{Decision: "pass", Scores: fullScores(ty)}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = s.Get(ctx, admin, late.ID)
+	if got.ReviewOverdue || got.ReviewEscalatedAt != nil {
+		t.Errorf("city review just begun: overdue %v, escalated %v", got.ReviewOverdue, got.ReviewEscalatedAt)
+	}
+	c.add(20 * 24 * time.Hour)
+	if n, err := s.EscalateOverdue(ctx); err != nil || n != 1 {
+		t.Fatalf("EscalateOverdue of the late one's city review = %d, %v; want 1 (the other's was escalated already)", n, err)
+	}
+	if to := box.take("cell_review_overdue"); !slices.Equal(to, []string{"u_admin", "u_admin2"}) {
+		t.Errorf("city review overdue: told %v, want the admins", to)
+	}
+	// Withdrawn or decided applications are left alone.
+	if _, err := s.Withdraw(ctx, a, late.ID, "不再申报"); err != nil {
+		t.Fatal(err)
+	}
+	c.add(20 * 24 * time.Hour)
+	if n, err := s.EscalateOverdue(ctx); err != nil || n != 0 {
+		t.Errorf("EscalateOverdue after withdrawal = %d, %v", n, err)
 	}
 }

@@ -2,12 +2,16 @@ package cell
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
 
 	"github.com/ordos-wufei/wufei/internal/account"
+	"github.com/ordos-wufei/wufei/internal/notify"
 	"github.com/ordos-wufei/wufei/internal/registry"
 )
 
@@ -20,6 +24,10 @@ import (
 //     certificate), so CertifyDue makes it, run by Run every interval under a
 //     Redis lock: one replica at a time, and the per-application guard makes a
 //     second run harmless anyway. Until then the admin may certify at once.
+//   - A review past its due date is derived on read (review_overdue), and
+//     escalated once by EscalateOverdue, in the same job: a review_overdue
+//     history entry (so once per level reached) and a notification to the
+//     reviewers (the district's staff for its review) and the city's admins.
 
 // CertifyDue certifies every application whose publicity has ended with no
 // open objection, as the system. It returns how many it certified.
@@ -89,7 +97,92 @@ func (s *Service) RunOnce(ctx context.Context, ttl time.Duration, lock TryLocker
 	} else if n > 0 {
 		s.log.Info("cell certification job", "certified", n)
 	}
+	if n, err := s.EscalateOverdue(ctx); err != nil {
+		s.log.Error("cell review escalation job", "err", err)
+	} else if n > 0 {
+		s.log.Info("cell review escalation job", "escalated", n)
+	}
 	return true
+}
+
+// errEscalated: the review was escalated already (by another round).
+var errEscalated = errors.New("cell: review already escalated")
+
+// EscalateOverdue records every pending review past its due date, once per
+// level reached, and tells its reviewers: the district's staff and the
+// city's admins for a district review, the admins for the city's. It
+// returns how many it escalated.
+func (s *Service) EscalateOverdue(ctx context.Context) (int, error) {
+	docs, err := s.st.appsWhere(ctx, bson.D{{Key: "status", Value: bson.D{{Key: "$in",
+		Value: bson.A{string(StatusSubmitted), string(StatusDistrictPassed)}}}}})
+	if err != nil {
+		return 0, err
+	}
+	now := s.now()
+	n := 0
+	for _, d := range docs {
+		if due, escalated, ok := s.reviewDue(d); !ok || escalated != nil || now.Before(due) {
+			continue
+		}
+		var due time.Time
+		app, err := s.change(ctx, account.Actor{}, d.ID, ActReviewOverdue, func(account.Actor, appDoc) error { return nil },
+			func(d *appDoc, _ time.Time) (string, error) {
+				var escalated *time.Time
+				var ok bool
+				due, escalated, ok = s.reviewDue(*d)
+				if !ok || escalated != nil || s.now().Before(due) {
+					return "", errEscalated
+				}
+				return "审核已超期（应于 " + due.In(shanghai).Format("2006-01-02") + " 前完成），已提醒审核人和市无废办", nil
+			})
+		switch {
+		case errors.Is(err, errEscalated), errors.Is(err, ErrWrongStatus):
+			continue // moved on meanwhile
+		case err != nil:
+			s.log.Warn("cell review escalation skipped", "application", d.ID, "err", err)
+			continue
+		}
+		s.notifyOverdue(ctx, app, due)
+		n++
+	}
+	return n, nil
+}
+
+// notifyOverdue tells the reviewers of app's pending review, and the
+// city's admins, that it is overdue. Failures are logged: the escalation
+// stands in the history either way.
+func (s *Service) notifyOverdue(ctx context.Context, app Application, due time.Time) {
+	if s.notifier == nil {
+		return
+	}
+	level := "市级审核"
+	var ids []string
+	if app.Status == StatusSubmitted {
+		level = "旗区审核"
+		if s.districtStaff != nil {
+			staff, err := s.districtStaff(ctx, app.Unit.District)
+			if err != nil {
+				s.log.Error("cell review escalation: district staff unknown", "application", app.ID, "err", err)
+			}
+			ids = append(ids, staff...)
+		}
+	}
+	if s.supervisors != nil {
+		admins, err := s.supervisors(ctx)
+		if err != nil {
+			s.log.Error("cell review escalation: supervisors unknown", "application", app.ID, "err", err)
+		}
+		ids = append(ids, admins...)
+	}
+	slices.Sort(ids)
+	for _, uid := range slices.Compact(ids) {
+		err := s.notifier.Notify(ctx, notify.Notification{UserID: uid, Kind: "cell_review_overdue", Title: "无废细胞审核超期",
+			Body: fmt.Sprintf("%s（%s）的%s已超期（应于 %s 前完成），请尽快审核", app.Unit.Name, app.ID, level, due.In(shanghai).Format("2006-01-02")),
+			Page: "/console/cells/" + app.ID, Data: map[string]string{"application_id": app.ID, "status": string(app.Status)}})
+		if err != nil {
+			s.log.Error("cell review escalation: notify failed", "application", app.ID, "user_id", uid, "err", err)
+		}
+	}
 }
 
 // Figures are indicator 41's live numbers.

@@ -101,12 +101,15 @@ type Application struct {
 	Certificate    string               `json:"certificate,omitempty"` // number
 	// ReviewDue is when the pending review (district or city) is due,
 	// counted in working days; ReviewOverdue is derived from it.
-	ReviewDue     *time.Time     `json:"review_due,omitempty"`
-	ReviewOverdue bool           `json:"review_overdue"`
-	History       []HistoryEntry `json:"history"`
-	Applicants    []string       `json:"-"`
-	CreatedAt     time.Time      `json:"created_at"`
-	UpdatedAt     time.Time      `json:"updated_at"`
+	ReviewDue     *time.Time `json:"review_due,omitempty"`
+	ReviewOverdue bool       `json:"review_overdue"`
+	// ReviewEscalatedAt is when the system recorded the pending review
+	// overdue and told its reviewers and the city.
+	ReviewEscalatedAt *time.Time     `json:"review_escalated_at,omitempty"`
+	History           []HistoryEntry `json:"history"`
+	Applicants        []string       `json:"-"`
+	CreatedAt         time.Time      `json:"created_at"`
+	UpdatedAt         time.Time      `json:"updated_at"`
 }
 
 // Certificate statuses, derived on read from the revocation and the clock.

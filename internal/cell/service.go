@@ -47,8 +47,13 @@ type Options struct {
 	// ReviewWorkdays is the time each review level has, in working days;
 	// 0 means DefaultReviewWorkdays.
 	ReviewWorkdays int
-	Now            func() time.Time
-	Logger         *slog.Logger
+	// Supervisors lists the user ids told when a review goes overdue (the
+	// admins of 市无废办); DistrictStaff those of a district's staff, told
+	// when its own review does. Nil: nobody is told beyond the history.
+	Supervisors   func(ctx context.Context) ([]string, error)
+	DistrictStaff func(ctx context.Context, adcode string) ([]string, error)
+	Now           func() time.Time
+	Logger        *slog.Logger
 }
 
 // DefaultReviewWorkdays is the default time for each review level. No
@@ -58,19 +63,21 @@ const DefaultReviewWorkdays = 10
 
 // Service runs applications and certificates.
 type Service struct {
-	st         *store
-	audit      *audit.Log
-	log        *slog.Logger
-	rubrics    Rubrics
-	days       int
-	uploads    Uploads
-	notifier   Notifier
-	qr         QRCoder
-	qrPage     string
-	calendar   *workday.Calendar
-	reviewDays int // working days per review level
-	now        func() time.Time
-	locks      *mongodb.Locker
+	st            *store
+	audit         *audit.Log
+	log           *slog.Logger
+	rubrics       Rubrics
+	days          int
+	uploads       Uploads
+	notifier      Notifier
+	supervisors   func(ctx context.Context) ([]string, error)
+	districtStaff func(ctx context.Context, adcode string) ([]string, error)
+	qr            QRCoder
+	qrPage        string
+	calendar      *workday.Calendar
+	reviewDays    int // working days per review level
+	now           func() time.Time
+	locks         *mongodb.Locker
 	// unitLocks and seqMu are separate from locks on purpose: Locker
 	// stripes keys, so nesting two keys of one Locker can deadlock on a
 	// shared stripe.
@@ -116,7 +123,7 @@ func NewService(db *mongo.Database, al *audit.Log, o Options) (*Service, error) 
 		o.Calendar = cal
 	}
 	return &Service{st: newStore(db), audit: al, log: o.Logger, rubrics: o.Rubrics, days: o.PublicityDays, uploads: o.Uploads,
-		notifier: o.Notifier, qr: o.QR, qrPage: o.QRPage, calendar: o.Calendar, reviewDays: o.ReviewWorkdays, now: o.Now, locks: mongodb.NewLocker(), unitLocks: mongodb.NewLocker(),
+		notifier: o.Notifier, supervisors: o.Supervisors, districtStaff: o.DistrictStaff, qr: o.QR, qrPage: o.QRPage, calendar: o.Calendar, reviewDays: o.ReviewWorkdays, now: o.Now, locks: mongodb.NewLocker(), unitLocks: mongodb.NewLocker(),
 		lastSeqs: map[int]int{}}, nil
 }
 
@@ -387,12 +394,33 @@ func (s *Service) view(d appDoc) Application {
 	}
 	// A review is due the given working days after the application reached
 	// its level; overdue is derived, never stored.
-	if (a.Status == StatusSubmitted || a.Status == StatusDistrictPassed) && len(d.History) > 0 {
-		due := s.calendar.AddWorkdays(d.History[len(d.History)-1].At, s.reviewDays).UTC()
+	if due, escalated, ok := s.reviewDue(d); ok {
 		a.ReviewDue = &due
 		a.ReviewOverdue = !s.now().Before(due)
+		a.ReviewEscalatedAt = escalated
 	}
 	return a
+}
+
+// reviewDue is when the pending review of d is due: the given working days
+// after the application reached its level (the last history entry that
+// changed its status), and when the system recorded it overdue, if it has
+// since. ok is false when no review is pending.
+func (s *Service) reviewDue(d appDoc) (due time.Time, escalated *time.Time, ok bool) {
+	if st := Status(d.Status); st != StatusSubmitted && st != StatusDistrictPassed {
+		return time.Time{}, nil, false
+	}
+	for i := len(d.History) - 1; i >= 0; i-- {
+		h := d.History[i]
+		if h.Action == string(ActReviewOverdue) && escalated == nil {
+			at := h.At
+			escalated = &at
+		}
+		if h.From != h.To {
+			return s.calendar.AddWorkdays(h.At, s.reviewDays).UTC(), escalated, true
+		}
+	}
+	return time.Time{}, nil, false
 }
 
 // mayView reports whether a may read the application: the admin, staff of

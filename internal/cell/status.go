@@ -39,6 +39,9 @@ const (
 	ActUphold         Action = "uphold_objection"  // an upheld objection rejects the application
 	ActCertify        Action = "certify"
 	ActRevoke         Action = "revoke"
+	// ActReviewOverdue records, as the system, that the pending review went
+	// past its due date and its reviewers and the city were told.
+	ActReviewOverdue Action = "review_overdue"
 )
 
 // transition is one row of the table: from which statuses an action may
@@ -66,6 +69,7 @@ var transitions = map[Action]transition{
 	ActUphold:         {from: []Status{StatusPublicity}, to: StatusRejected},
 	ActCertify:        {from: []Status{StatusPublicity}, to: StatusCertified},
 	ActRevoke:         {from: []Status{StatusCertified}, to: StatusRevoked},
+	ActReviewOverdue:  {from: []Status{StatusSubmitted, StatusDistrictPassed}},
 }
 
 // allowed reports whether act may start from st, and the status it leads to.

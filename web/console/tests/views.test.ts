@@ -8,6 +8,7 @@ import Open311KeysView from '../src/views/Open311KeysView.vue'
 import ComplaintsSLAView from '../src/views/ComplaintsSLAView.vue'
 import ComplaintView from '../src/views/ComplaintView.vue'
 import ComplaintsView from '../src/views/ComplaintsView.vue'
+import CellsView from '../src/views/CellsView.vue'
 import { createMemoryHistory, createRouter } from 'vue-router'
 import { session } from '../src/lib/session'
 import type { Complaint } from '../src/lib/complaints'
@@ -310,5 +311,34 @@ describe('complaints without a point', () => {
     expect(rows[0].find('[data-test=unlocated-tag]').exists()).toBe(false)
     expect(rows[1].find('[data-test=unlocated-tag]').text()).toBe('未定位')
     expect(w.find('[data-test=to-stats]').exists()).toBe(true)
+  })
+})
+
+describe('cell review queue', () => {
+  const app = (id: string, extra: Record<string, unknown>) => ({
+    id, status: 'submitted', type_name: '酒店', pass_mark: 80, self_total: 95, publicity_start: null, publicity_end: null, objections: [],
+    unit: { name: `单位${id}`, credit_code: '', type: 'hotel', district: '150602', district_name: '东胜区', address: '', lat: 0, lng: 0 },
+    self_assessment: {}, district_review: null, city_review: null, history: [], created_at: '2026-03-02T02:00:00Z', updated_at: '2026-03-02T02:00:00Z',
+    ...extra,
+  })
+
+  it('marks reviews past their due date and gives the others theirs', async () => {
+    session.user = { id: 'u', role: 'district', display_name: '', departments: [], districts: ['150602'], disabled: false, created_at: '' }
+    const calls = fakeAPI({
+      'GET /api/v1/cells/applications': () => [200, { items: [
+        app('late', { review_due: '2026-03-16T02:00:00Z', review_overdue: true, review_escalated_at: '2026-03-16T02:01:00Z' }),
+        app('fresh', { review_due: '2026-04-20T02:00:00Z', review_overdue: false }),
+      ], next_cursor: '' }],
+      'GET /api/v1/cells/types': () => [200, { items: [] }],
+    })
+    const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/:p(.*)*', component: { template: '<div/>' } }] })
+    const w = mount(CellsView, { global: { plugins: [ElementPlus, router] } })
+    await settle()
+    expect(calls.find((c) => c.path === '/api/v1/cells/applications')?.query.get('status')).toBe('submitted')
+    const rows = w.findAll('[data-test=cell-table] .el-table__row')
+    expect(rows).toHaveLength(2)
+    expect(rows[0].find('[data-test=review-overdue]').text()).toBe('审核已超期')
+    expect(rows[1].find('[data-test=review-overdue]').exists()).toBe(false)
+    expect(rows[1].text()).toContain('04/20 前审核')
   })
 })

@@ -32,6 +32,7 @@ const ACTIONS = {
   certify: '认定为无废细胞',
   revoke: '撤销认定',
   expire: '证书到期',
+  review_overdue: '审核超期，已督促审核',
 }
 
 const CERT_STATUS = { valid: '有效', expired: '已过期', revoked: '已撤销' }

@@ -69,6 +69,11 @@ export interface Application {
   publicity_end: string | null
   objections: Objection[] | null
   certificate?: string
+  /** While submitted or district_passed: when the pending review is due. */
+  review_due?: string
+  review_overdue?: boolean
+  /** When the system recorded the pending review overdue and told its reviewers. */
+  review_escalated_at?: string
   history: { action: string; from: string; to: string; comment?: string; by: CellWho; at: string }[]
   created_at: string
   updated_at: string
@@ -137,6 +142,7 @@ export const actionNames: Record<string, string> = {
   certify: '认证',
   revoke: '撤销认证',
   expire: '证书到期',
+  review_overdue: '审核超期，已提醒审核人',
 }
 
 export const decisionNames: Record<string, string> = { pass: '通过', return: '退回修改', reject: '驳回' }
