@@ -47,7 +47,10 @@ type fixture struct {
 	clock   *clock
 }
 
-func newFixture(t testing.TB, days int) *fixture {
+func newFixture(t testing.TB, days int) *fixture { return newFixtureWith(t, days, nil) }
+
+// newFixtureWith is newFixture with more options set by with.
+func newFixtureWith(t testing.TB, days int, with func(*cell.Options)) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	db := testenv.DB(t)
@@ -60,7 +63,11 @@ func newFixture(t testing.TB, days int) *fixture {
 	}
 	up := upload.NewService(db, upload.DirStorage{Root: t.TempDir()}, 1<<20, quiet)
 	c := &clock{t: time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC)}
-	s, err := cell.NewService(db, audit.New(db, quiet), cell.Options{Rubrics: rub, PublicityDays: days, Uploads: up, Now: c.now, Logger: quiet})
+	o := cell.Options{Rubrics: rub, PublicityDays: days, Uploads: up, Now: c.now, Logger: quiet}
+	if with != nil {
+		with(&o)
+	}
+	s, err := cell.NewService(db, audit.New(db, quiet), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -468,27 +475,15 @@ func (b *noteBox) take(kind string) []string {
 // date does not move, and a review made in time is not escalated.
 func TestOverdueReviewsAreEscalated(t *testing.T) {
 	ctx := context.Background()
-	db := testenv.DB(t)
-	if _, err := mongodb.Migrate(ctx, db, schema.Steps, quiet); err != nil {
-		t.Fatal(err)
-	}
-	rub, err := cell.LoadRubrics(configs.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	up := upload.NewService(db, upload.DirStorage{Root: t.TempDir()}, 1<<20, quiet)
-	c := &clock{t: time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC)}
 	box := &noteBox{}
-	s, err := cell.NewService(db, audit.New(db, quiet), cell.Options{Rubrics: rub, PublicityDays: 7, Uploads: up, Now: c.now, Logger: quiet,
-		Notifier:    box,
-		Supervisors: func(context.Context) ([]string, error) { return []string{"u_admin", "u_admin2"}, nil },
-		DistrictStaff: func(_ context.Context, adcode string) ([]string, error) {
+	f := newFixtureWith(t, 7, func(o *cell.Options) {
+		o.Notifier = box
+		o.Supervisors = func(context.Context) ([]string, error) { return []string{"u_admin", "u_admin2"}, nil }
+		o.DistrictStaff = func(_ context.Context, adcode string) ([]string, error) {
 			return map[string][]string{"150602": {"u_dist", "u_admin"}}[adcode], nil // one is both
-		}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := &fixture{svc: s, uploads: up, clock: c}
+		}
+	})
+	s, c := f.svc, f.clock
 	a := citizen(1)
 	late, err := s.Create(ctx, a, cell.CreateInput{Unit: unit(t, 1, "hotel"), SelfAssessment: f.passing(t, a, "hotel")})
 	if err != nil {
