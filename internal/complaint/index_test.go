@@ -784,16 +784,14 @@ func TestRunIndexChecksAtStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	restarted.SetClock(f.clock.now)
-	repaired := make(chan struct{})
-	complaint.SetIndexCheckHook(restarted, func(n int) {
-		if n == 1 {
-			close(repaired)
-		}
-	})
+	checks := make(chan int, 4)
+	complaint.SetIndexCheckHook(restarted, func(n int) { checks <- n })
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { restarted.RunIndex(ctx, time.Hour); close(done) }()
-	<-repaired
+	if n := <-checks; n != 1 {
+		t.Errorf("the start check repaired %d rows, want 1", n)
+	}
 	if got := listed(t, restarted, complaint.Filter{Status: complaint.StatusAccepted}); !slices.Equal(got, []string{c.ID}) {
 		t.Errorf("after the start check the restarted process lists accepted %v", got)
 	}
