@@ -196,6 +196,7 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool
 	a.complaints, err = complaint.NewService(complaint.Options{DB: a.store.DB, Redis: a.redis, Audit: a.audit, Logger: log,
 		Notifier: a.notify, Photos: a.uploads, ValidDepartment: func(s string) bool { return complaintDepts[s] },
 		Supervisors: a.adminIDs, SingleProcessStore: single, IndexCheckEvery: indexCheck, IndexRowFailed: a.store.MarkDirty,
+		IndexChecked: a.store.MarkRepaired,
 		Text: complaint.TextCheckFunc(func(ctx context.Context, userID, text string) (bool, error) {
 			if userID == "" {
 				return true, nil

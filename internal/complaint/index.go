@@ -432,6 +432,9 @@ func (s *Service) RunIndex(ctx context.Context, every time.Duration) {
 			if err != nil && ctx.Err() == nil {
 				s.log.Error("complaint index: check against the store failed", "err", err)
 			}
+			if err == nil && s.checked != nil {
+				s.checked()
+			}
 			if s.checkHook != nil {
 				s.checkHook(n)
 			}

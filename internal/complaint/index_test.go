@@ -778,8 +778,9 @@ func TestRunIndexChecksAtStart(t *testing.T) {
 	c := f.submit(t, "other")
 	changeBehindTheBack(t, f, c.ID, false)
 	f.clock.set(f.clock.now().Add(2 * time.Minute))
+	checked := make(chan struct{}, 4)
 	restarted, err := complaint.NewService(complaint.Options{DB: f.db, Redis: f.rdb, Audit: audit.New(f.db, quiet), Logger: quiet,
-		Notifier: f.sent, SingleProcessStore: true})
+		Notifier: f.sent, SingleProcessStore: true, IndexChecked: func() { checked <- struct{}{} }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -792,6 +793,7 @@ func TestRunIndexChecksAtStart(t *testing.T) {
 	if n := <-checks; n != 1 {
 		t.Errorf("the start check repaired %d rows, want 1", n)
 	}
+	<-checked // and reported itself done (the embedded store may then close clean)
 	if got := listed(t, restarted, complaint.Filter{Status: complaint.StatusAccepted}); !slices.Equal(got, []string{c.ID}) {
 		t.Errorf("after the start check the restarted process lists accepted %v", got)
 	}

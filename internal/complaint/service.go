@@ -101,6 +101,9 @@ type Options struct {
 	// index row was not (the row lags until a check repairs it); the
 	// embedded default then makes its next start check (Store.MarkDirty).
 	IndexRowFailed func()
+	// IndexChecked is called after each check of RunIndex that succeeded
+	// (the embedded default: Store.MarkRepaired).
+	IndexChecked func()
 }
 
 // DefaultIndexCheckEvery: see Options.IndexCheckEvery.
@@ -124,6 +127,7 @@ type Service struct {
 	now        func() time.Time
 	checkEvery time.Duration // of the list index against the store; < 0 never, 0 at start only
 	checkHook  func(int)     // tests: after each of RunIndex's checks
+	checked    func()        // Options.IndexChecked
 
 	// idx is the in-memory list index (index.go): lists, statistics,
 	// indicator 48 and the deadline job read it.
@@ -171,7 +175,7 @@ func NewService(o Options) (*Service, error) {
 	st.rowFailed = o.IndexRowFailed
 	s := &Service{st: st, rdb: o.Redis, audit: o.Audit, log: o.Logger, cal: o.Calendar, cfg: o.Config,
 		categories: map[string]Category{}, notifier: o.Notifier, text: o.Text, photos: o.Photos, validDept: o.ValidDepartment, supervisor: o.Supervisors,
-		locks: mongodb.NewLocker(), now: time.Now, checkEvery: o.IndexCheckEvery}
+		locks: mongodb.NewLocker(), now: time.Now, checkEvery: o.IndexCheckEvery, checked: o.IndexChecked}
 	switch {
 	case s.checkEvery == 0:
 		s.checkEvery = DefaultIndexCheckEvery

@@ -13,7 +13,7 @@ import (
 
 // TestEmbeddedCheckpointsInBackground: the embedded store's writers leave
 // the write-ahead log to the background checkpoint (SQLite's default would
-// have them checkpoint, holding the write lock, every 1,000 pages), and
+// have a commit checkpoint before it returns every 1,000 pages), and
 // that checkpoint takes the whole log while the data stays whole.
 func TestEmbeddedCheckpointsInBackground(t *testing.T) {
 	t.Parallel()

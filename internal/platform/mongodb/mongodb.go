@@ -54,14 +54,16 @@ type Store struct {
 	Client  *mongo.Client
 	DB      *mongo.Database
 	Backend Backend
-	// CleanStart: the embedded store's previous process closed it (Close
-	// ran, and nothing called MarkDirty). False after a crash, on a new
-	// data directory, and on MongoDB. Work that only a crash can leave
-	// half done (a complaint written without its index row) need not be
-	// looked for after a clean start.
+	// CleanStart: the embedded store's previous process closed it with
+	// nothing left half done (a complaint written without its index row):
+	// it called Close, and MarkDirty was not called, and it started clean
+	// itself or called MarkRepaired. False after a crash, on a new data
+	// directory, and on MongoDB. Half-done work need not be looked for
+	// after a clean start.
 	CleanStart bool
 	marker     string // the clean-close marker file; "" until Open succeeded (embedded only)
 	dirty      atomic.Bool
+	repaired   atomic.Bool
 
 	stopEmbedded func()
 	emb          *Embedded
@@ -165,6 +167,13 @@ const cleanMarker = "closed-cleanly"
 // is not a CleanStart.
 func (s *Store) MarkDirty() { s.dirty.Store(true) }
 
+// MarkRepaired says that what an unclean start may have left half done was
+// looked for and repaired: unless MarkDirty is called after all, Close
+// leaves the clean-close marker. (A process that does not look, such as
+// `wufei migrate` after a crash, leaves none, so the next server start
+// still looks.)
+func (s *Store) MarkRepaired() { s.repaired.Store(true) }
+
 // Close disconnects, stops the embedded server and releases the lock.
 func (s *Store) Close(ctx context.Context) {
 	if s.stopIndexing != nil {
@@ -176,7 +185,7 @@ func (s *Store) Close(ctx context.Context) {
 	if s.stopEmbedded != nil {
 		s.stopEmbedded()
 	}
-	if s.marker != "" && !s.dirty.Load() {
+	if s.marker != "" && !s.dirty.Load() && (s.CleanStart || s.repaired.Load()) {
 		if err := os.WriteFile(s.marker, []byte(time.Now().UTC().Format(time.RFC3339)+"\n"), 0o640); err != nil {
 			s.log.Warn("embedded store: clean-close marker not written; the next start checks for half-done work", "err", err)
 		}

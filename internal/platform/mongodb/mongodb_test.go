@@ -440,10 +440,21 @@ func TestCleanStart(t *testing.T) {
 	if s.CleanStart {
 		t.Error("a new data directory starts clean")
 	}
+	s.Close(ctx) // without looking for half-done work (wufei migrate)
+	s = open()
+	if s.CleanStart {
+		t.Error("a start after one that did not look for half-done work is clean")
+	}
+	s.MarkRepaired()
 	s.Close(ctx)
 	s = open()
 	if !s.CleanStart {
-		t.Error("after a clean Close the next start is not clean")
+		t.Error("after a repair and a clean Close the next start is not clean")
+	}
+	s.Close(ctx)
+	s = open()
+	if !s.CleanStart {
+		t.Error("a clean start closed cleanly does not make the next one clean")
 	}
 	s.MarkDirty()
 	s.Close(ctx)
@@ -451,6 +462,7 @@ func TestCleanStart(t *testing.T) {
 	if s.CleanStart {
 		t.Error("after MarkDirty the next start is clean")
 	}
+	s.MarkRepaired()
 	s.Close(ctx)
 	// A crash: the process dies without Close, leaving no marker (the
 	// previous Open took it away).
