@@ -418,22 +418,26 @@ func (s *Service) RunIndex(ctx context.Context, every time.Duration) {
 	}()
 	t := time.NewTicker(every)
 	defer t.Stop()
-	checked := false
+	// The index check: right after the first load, then every checkEvery
+	// (0: that once); a failed one is tried again a minute later.
 	var nextCheck time.Time
+	checkedOnce := false
 	for {
 		err := x.ready(ctx)
 		if err != nil && ctx.Err() == nil {
 			s.log.Error("complaint index: load or sync failed", "err", err)
 		}
-		if err == nil && s.checkEvery >= 0 && (!checked || s.checkEvery > 0 && !time.Now().Before(nextCheck)) {
-			// Right after the first load, then every checkEvery.
-			checked, nextCheck = true, time.Now().Add(s.checkEvery)
+		if err == nil && s.checkEvery >= 0 && !(checkedOnce && s.checkEvery == 0) && !time.Now().Before(nextCheck) {
 			n, err := s.CheckIndex(ctx)
-			if err != nil && ctx.Err() == nil {
-				s.log.Error("complaint index: check against the store failed", "err", err)
-			}
-			if err == nil && s.checked != nil {
-				s.checked()
+			switch {
+			case err == nil:
+				checkedOnce, nextCheck = true, time.Now().Add(s.checkEvery)
+				if s.checked != nil {
+					s.checked()
+				}
+			case ctx.Err() == nil:
+				s.log.Error("complaint index: check against the store failed; trying again in a minute", "err", err)
+				nextCheck = time.Now().Add(time.Minute)
 			}
 			if s.checkHook != nil {
 				s.checkHook(n)
