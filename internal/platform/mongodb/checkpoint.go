@@ -134,31 +134,21 @@ func (c *checkpointer) close() {
 
 // keep runs a checkpoint every interval until stop is closed.
 func (c *checkpointer) keep(interval time.Duration, log *slog.Logger, stop <-chan struct{}, done chan<- struct{}) {
-	defer close(done)
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-stop:
+	every(interval, stop, done, func(ctx context.Context) {
+		res, err := c.run(ctx)
+		if err != nil {
+			log.Warn("embedded store: checkpoint", "err", err)
 			return
-		case <-t.C:
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			res, err := c.run(ctx)
-			cancel()
-			if err != nil {
-				log.Warn("embedded store: checkpoint", "err", err)
-				continue
-			}
-			for _, r := range res {
-				// Frames left behind mean a reader pinned them; the next
-				// run (or the writers' backstop) takes them.
-				if r.LogFrames-r.Checkpointed > walBackstopPages/2 {
-					log.Warn("embedded store: write-ahead log not checkpointed", "file", r.File,
-						"frames", r.LogFrames, "checkpointed", r.Checkpointed)
-				}
+		}
+		for _, r := range res {
+			// Frames left behind mean a reader pinned them; the next run
+			// (or the writers' backstop) takes them.
+			if r.LogFrames-r.Checkpointed > walBackstopPages/2 {
+				log.Warn("embedded store: write-ahead log not checkpointed", "file", r.File,
+					"frames", r.LogFrames, "checkpointed", r.Checkpointed)
 			}
 		}
-	}
+	})
 }
 
 // Checkpoint runs the embedded store's background checkpoint now and

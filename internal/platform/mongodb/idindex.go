@@ -73,6 +73,18 @@ func (s *Store) IndexIDLookups(ctx context.Context) (int, error) {
 
 // keepIndexing runs IndexIDLookups every interval until stop is closed.
 func (s *Store) keepIndexing(interval time.Duration, stop <-chan struct{}, done chan<- struct{}) {
+	every(interval, stop, done, func(ctx context.Context) {
+		if n, err := s.IndexIDLookups(ctx); err != nil {
+			s.log.Warn("embedded store: _id lookup indexes", "err", err)
+		} else if n > 0 {
+			s.log.Info("embedded store: _id lookup indexes added", "collections", n)
+		}
+	})
+}
+
+// every calls fn every interval, each call bounded to 30 s, until stop is
+// closed; then it closes done.
+func every(interval time.Duration, stop <-chan struct{}, done chan<- struct{}, fn func(ctx context.Context)) {
 	defer close(done)
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -82,11 +94,7 @@ func (s *Store) keepIndexing(interval time.Duration, stop <-chan struct{}, done 
 			return
 		case <-t.C:
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			if n, err := s.IndexIDLookups(ctx); err != nil {
-				s.log.Warn("embedded store: _id lookup indexes", "err", err)
-			} else if n > 0 {
-				s.log.Info("embedded store: _id lookup indexes added", "collections", n)
-			}
+			fn(ctx)
 			cancel()
 		}
 	}
